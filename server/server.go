@@ -1,0 +1,226 @@
+// Package server owns dashbox's network side: the HTTPS and HTTP listeners, the
+// route surface (routes.go), the middleware every response passes through, the
+// HTTP-to-HTTPS redirect, and graceful shutdown.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Timeouts and limits shared by both listeners. They are chosen for dashboards
+// on an internal network that may still be reached over a slow VPN link.
+const (
+	// ReadHeaderTimeout bounds how long a client may take to send its request
+	// headers: the main defence against slowloris-style scanners.
+	ReadHeaderTimeout = 10 * time.Second
+	// ReadTimeout bounds reading a whole request. dashbox requests are small
+	// (callbacks carry a few form values), so a minute is generous.
+	ReadTimeout = 60 * time.Second
+	// WriteTimeout bounds writing a response. It is long enough for a 1 MiB
+	// asset to reach a browser at 56 kbit/s (about 150 s), so a slow link never
+	// sees a truncated script.
+	WriteTimeout = 5 * time.Minute
+	// IdleTimeout closes keep-alive connections that have nothing to do.
+	IdleTimeout = 2 * time.Minute
+	// MaxHeaderBytes caps request headers at 64 KiB (Go's default is 1 MiB);
+	// nginx's default cap is 32 KiB.
+	MaxHeaderBytes = 64 << 10
+	// DefaultShutdownTimeout is how long in-flight requests may take to finish
+	// after SIGTERM before connections are closed.
+	DefaultShutdownTimeout = 10 * time.Second
+)
+
+// Config describes how the bound listeners are served.
+type Config struct {
+	// TLSConfig supplies certificates (certmagic's GetCertificate), protocol
+	// versions, cipher suites and ALPN protocols for the HTTPS listener.
+	// Required.
+	TLSConfig *tls.Config
+	// Handler serves every HTTPS request; build it with NewHandler. Required.
+	Handler http.Handler
+	// HTTPHandler serves every plain-HTTP request; build it with
+	// NewHTTPHandler. Nil means a bare redirect to HTTPS.
+	HTTPHandler http.Handler
+	// ShutdownTimeout bounds the graceful drain. Zero means
+	// DefaultShutdownTimeout.
+	ShutdownTimeout time.Duration
+	// Logger receives events and net/http's own errors. TLS handshake
+	// failures, which scanners cause by the thousand, go to debug level.
+	Logger *slog.Logger
+	// OnServing, when set, is called once both listeners are being served:
+	// the moment to tell systemd READY=1.
+	OnServing func()
+}
+
+// Listeners holds the bound sockets. Listen binds them; Serve serves them
+// until its context ends and then drains.
+type Listeners struct {
+	https net.Listener
+	http  net.Listener
+}
+
+// Listen binds the HTTPS listener and, unless httpAddr is empty, the HTTP
+// one. It runs before anything else at start-up, so that a port that is taken
+// or privileged fails at once with a clear error, before any state is
+// written.
+func Listen(httpsAddr, httpAddr string) (*Listeners, error) {
+	if httpAddr != "" && httpAddr == httpsAddr {
+		return nil, fmt.Errorf("--https-addr and --http-addr are both %s: give them different ports, or an empty --http-addr to turn the redirect off", httpsAddr)
+	}
+	https, err := listen("--https-addr", httpsAddr)
+	if err != nil {
+		return nil, err
+	}
+	l := &Listeners{https: https}
+	if httpAddr != "" {
+		if l.http, err = listen("--http-addr", httpAddr); err != nil {
+			https.Close()
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// HTTPSAddr is the address the HTTPS listener is bound to (with the real port
+// when the configured one was 0).
+func (l *Listeners) HTTPSAddr() net.Addr { return l.https.Addr() }
+
+// HTTPAddr is the address the redirect listener is bound to, or nil when it is
+// turned off.
+func (l *Listeners) HTTPAddr() net.Addr {
+	if l.http == nil {
+		return nil
+	}
+	return l.http.Addr()
+}
+
+// HTTPSPort is the bound HTTPS port, used to build redirect targets.
+func (l *Listeners) HTTPSPort() int {
+	return l.https.Addr().(*net.TCPAddr).Port
+}
+
+// Close closes the listeners; for callers whose start-up fails between Listen
+// and Serve. Serve closes them itself.
+func (l *Listeners) Close() error {
+	err := l.https.Close()
+	if l.http != nil {
+		err = errors.Join(err, l.http.Close())
+	}
+	return err
+}
+
+// Serve serves both listeners until ctx is done, then shuts down gracefully:
+// the listeners close at once, in-flight requests get up to ShutdownTimeout to
+// finish, and remaining connections are closed. It returns nil after a clean
+// drain, and an error when a listener fails or the drain times out.
+func (l *Listeners) Serve(ctx context.Context, cfg Config) error {
+	if cfg.TLSConfig == nil || cfg.Handler == nil {
+		l.Close()
+		return errors.New("server: Config.TLSConfig and Config.Handler are required")
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	errorLog := newErrorLog(logger)
+	servers := []*http.Server{{
+		Handler:           cfg.Handler,
+		TLSConfig:         cfg.TLSConfig,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
+		ErrorLog:          errorLog,
+	}}
+	errc := make(chan error, 2)
+	go func() { errc <- servers[0].ServeTLS(l.https, "", "") }()
+	if l.http != nil {
+		h := cfg.HTTPHandler
+		if h == nil {
+			h = NewRedirectHandler(l.HTTPSPort())
+		}
+		srv := &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: ReadHeaderTimeout,
+			ReadTimeout:       ReadTimeout,
+			WriteTimeout:      ReadTimeout, // redirects are tiny
+			IdleTimeout:       IdleTimeout,
+			MaxHeaderBytes:    MaxHeaderBytes,
+			ErrorLog:          errorLog,
+		}
+		servers = append(servers, srv)
+		go func() { errc <- srv.Serve(l.http) }()
+	}
+	if cfg.OnServing != nil {
+		cfg.OnServing()
+	}
+
+	running := len(servers)
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		running--
+		serveErr = fmt.Errorf("server stopped: %w", err)
+	}
+
+	logger.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout.String())
+	drainErr := shutdown(servers, cfg.ShutdownTimeout)
+	for ; running > 0; running-- {
+		<-errc
+	}
+	if serveErr != nil {
+		return serveErr
+	}
+	return drainErr
+}
+
+// shutdown drains all servers concurrently within one deadline, and closes
+// what is left when it passes.
+func shutdown(servers []*http.Server, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	failed := make(chan struct{}, len(servers))
+	for _, srv := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Shutdown(ctx); err != nil {
+				srv.Close()
+				failed <- struct{}{}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(failed) > 0 {
+		return fmt.Errorf("graceful shutdown did not finish within %s; open connections were closed (raise --shutdown-timeout to wait longer)", timeout)
+	}
+	return nil
+}
+
+// portOf returns the numeric port of a host:port address, for messages.
+func portOf(addr string) int {
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return -1
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil {
+		return -1
+	}
+	return n
+}
