@@ -73,7 +73,7 @@ type Listeners struct {
 // or privileged fails at once with a clear error, before any state is
 // written.
 func Listen(httpsAddr, httpAddr string) (*Listeners, error) {
-	if httpAddr != "" && httpAddr == httpsAddr {
+	if httpAddr != "" && httpAddr == httpsAddr && portOf(httpsAddr) != 0 {
 		return nil, fmt.Errorf("--https-addr and --http-addr are both %s: give them different ports, or an empty --http-addr to turn the redirect off", httpsAddr)
 	}
 	https, err := listen("--https-addr", httpsAddr)
