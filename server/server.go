@@ -135,7 +135,7 @@ func (l *Listeners) Serve(ctx context.Context, cfg Config) error {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	errorLog := newErrorLog(logger)
-	servers := []*http.Server{{
+	httpsSrv := &http.Server{
 		Handler:           cfg.Handler,
 		TLSConfig:         cfg.TLSConfig,
 		ReadHeaderTimeout: ReadHeaderTimeout,
@@ -144,9 +144,10 @@ func (l *Listeners) Serve(ctx context.Context, cfg Config) error {
 		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          errorLog,
-	}}
+	}
+	servers := []*http.Server{httpsSrv}
 	errc := make(chan error, 2)
-	go func() { errc <- servers[0].ServeTLS(l.https, "", "") }()
+	go func() { errc <- httpsSrv.ServeTLS(l.https, "", "") }()
 	if l.http != nil {
 		h := cfg.HTTPHandler
 		if h == nil {
