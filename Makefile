@@ -1,0 +1,61 @@
+# dashbox: `make run` serves https://localhost:8443 with the local CA; `make test` runs every test.
+# Both install what they need on a fresh Debian machine with Go (apt-get, as root or through sudo).
+
+GO         ?= go
+VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+COMMIT     ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+# The commit's date, not the clock's: two builds of one commit stay identical.
+BUILD_DATE ?= $(shell git log -1 --format=%cI 2>/dev/null || echo unknown)
+LDFLAGS    := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildDate=$(BUILD_DATE)
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# command:Debian-package pairs the tests need.
+TEST_TOOLS := goaccess:goaccess setpriv:util-linux unshare:util-linux ip:iproute2
+
+.PHONY: all build generate run test test-go test-offline test-deps bench clean
+
+all: build
+
+## build: bin/dashbox, static (no cgo), version stamped
+build: generate
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/dashbox ./cmd/dashbox
+
+## generate: precompress the embedded assets (gzip, brotli) once, at build time
+generate:
+	$(GO) generate ./static/...
+
+## run: serve the dashboards at https://localhost:8443 (HTTP on :8080 redirects)
+run: build
+	./bin/dashbox serve --https-addr :8443 --http-addr :8080
+
+## test: vet, unit and end-to-end tests, then the self-signed mode with no network at all
+test: test-deps generate
+	$(GO) vet ./...
+	$(MAKE) test-go test-offline
+
+test-go:
+	$(GO) test -race -count=1 ./...
+
+## test-offline: the end-to-end tests again inside a network namespace with only loopback up
+test-offline: generate
+	$(GO) test -c -o bin/dashbox-e2e.test ./cmd/dashbox
+	$(GO) build -o bin/dashbox-e2e ./cmd/dashbox
+	unshare $(if $(filter 0,$(shell id -u)),-n,-rn) sh -c 'ip link set lo up && \
+		DASHBOX_TEST_BINARY=$(CURDIR)/bin/dashbox-e2e bin/dashbox-e2e.test -test.count=1 -test.run "TestServe|TestAccessLog|TestSIG"'
+
+## test-deps: install the Debian packages the tests use, when missing
+test-deps:
+	@missing=""; for pair in $(TEST_TOOLS); do \
+		command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+## bench: Go benchmarks of the hot paths
+bench: generate
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin
