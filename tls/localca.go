@@ -76,10 +76,10 @@ type LocalCA struct {
 	pem    []byte
 	logger *slog.Logger
 
-	// validity returns the NotBefore and NotAfter of a leaf issued at now,
-	// before clamping to the root's NotAfter; tests replace it to get
-	// certificates certmagic must renew at once.
-	validity func(now time.Time) (notBefore, notAfter time.Time)
+	// validity returns the NotBefore and NotAfter of a leaf for names
+	// issued at now, before clamping to the root's NotAfter; tests replace
+	// it to get certificates certmagic must renew at once.
+	validity func(now time.Time, names []string) (notBefore, notAfter time.Time)
 
 	// issued counts certificates signed, so tests can prove a restart
 	// reuses the stored ones.
@@ -375,7 +375,7 @@ func randomSerial() (*big.Int, error) {
 }
 
 // defaultValidity is the validity window of a leaf issued at now.
-func defaultValidity(now time.Time) (notBefore, notAfter time.Time) {
+func defaultValidity(now time.Time, _ []string) (notBefore, notAfter time.Time) {
 	return now.Add(-backdate), now.Add(DefaultLeafLifetime)
 }
 
@@ -394,8 +394,9 @@ func (ca *LocalCA) Issue(ctx context.Context, csr *x509.CertificateRequest) (*ce
 		return nil, errors.New("local CA: refusing CSR without DNS names or IP addresses")
 	}
 
+	names := leafNames(csr)
 	now := time.Now()
-	notBefore, notAfter := ca.validity(now)
+	notBefore, notAfter := ca.validity(now, names)
 	if notAfter.After(ca.root.NotAfter) {
 		notAfter = ca.root.NotAfter
 	}
@@ -421,15 +422,15 @@ func (ca *LocalCA) Issue(ctx context.Context, csr *x509.CertificateRequest) (*ce
 	}
 	// The common name is ignored by browsers but shown by tools
 	// (openssl, certificate viewers); the SANs are what is verified.
-	if names := leafNames(csr); len(names[0]) <= 64 {
+	if len(names[0]) <= 64 {
 		tmpl.Subject.CommonName = names[0]
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.root, csr.PublicKey, ca.key)
 	if err != nil {
-		return nil, fmt.Errorf("local CA: signing certificate for %s: %w", strings.Join(leafNames(csr), ", "), err)
+		return nil, fmt.Errorf("local CA: signing certificate for %s: %w", strings.Join(names, ", "), err)
 	}
 	ca.issued.Add(1)
-	ca.logger.Debug("local CA signed certificate", "names", leafNames(csr), "expires", notAfter)
+	ca.logger.Debug("local CA signed certificate", "names", names, "expires", notAfter)
 	return &certmagic.IssuedCertificate{
 		Certificate: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		Metadata:    map[string]string{"issuer": "dashbox local CA", "root_sha256": ca.Fingerprint()},

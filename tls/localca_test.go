@@ -358,7 +358,7 @@ func TestLocalCAIssue(t *testing.T) {
 
 func TestLocalCAIssueClampsToRoot(t *testing.T) {
 	ca := mustOpenLocalCA(t, "")
-	ca.validity = func(now time.Time) (time.Time, time.Time) {
+	ca.validity = func(now time.Time, _ []string) (time.Time, time.Time) {
 		return now.Add(-time.Hour), now.Add(20 * 365 * 24 * time.Hour)
 	}
 	issued, err := ca.Issue(context.Background(), newCSR(t, []string{"localhost"}, nil))
