@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+)
+
+// usageError marks a mistake in the command line itself; it exits with 2, as
+// flag parsing errors conventionally do.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func exitCode(err error) int {
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+const mainUsage = `dashbox serves dashboards over HTTPS from one binary.
+
+Usage:
+  dashbox <command> [flags]
+
+Commands:
+  serve     serve the dashboards over HTTPS, redirecting HTTP to HTTPS
+  ca        print the local CA's root certificate (PEM) and its SHA-256 fingerprint
+  version   print the version, commit, build date and Go version
+  help      print this help, or a command's: dashbox help serve
+
+Every flag can also be set through an environment variable: --https-addr is
+DASHBOX_HTTPS_ADDR, --state-dir is DASHBOX_STATE_DIR, and so on. Flags win.
+
+Run 'dashbox <command> --help' for a command's flags.
+`
+
+// run is the whole program, with its inputs injected so tests can run it:
+// args as os.Args, getenv as os.Getenv.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		fmt.Fprint(stderr, mainUsage)
+		return usageError{"no command given: run 'dashbox serve', or 'dashbox --help' for the list"}
+	}
+	cmd, rest := args[1], args[2:]
+	var err error
+	switch cmd {
+	case "serve":
+		err = runServe(ctx, rest, getenv, stdout, stderr)
+	case "ca":
+		err = runCA(ctx, rest, getenv, stdout, stderr)
+	case "version", "--version", "-version":
+		err = runVersion(rest, stdout)
+	case "help", "-h", "-help", "--help":
+		if len(rest) > 0 && rest[0] != "help" {
+			return run(ctx, []string{args[0], rest[0], "--help"}, getenv, stdout, stderr)
+		}
+		fmt.Fprint(stdout, mainUsage)
+		return nil
+	default:
+		return usageError{fmt.Sprintf("unknown command %q: run 'dashbox --help' for the list", cmd)}
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/dashbox/dashbox/pages"
+	"github.com/dashbox/dashbox/server"
+	"github.com/dashbox/dashbox/static"
+	dashtls "github.com/dashbox/dashbox/tls"
+)
+
+const serveUsage = `Usage: dashbox serve [flags]
+
+Serves the dashboards over HTTPS, and redirects plain HTTP to HTTPS. The
+certificate comes from dashbox's own local CA, created once in the state
+directory; 'dashbox ca' prints its root so browsers and clients can trust it.
+
+Flags (each also read from DASHBOX_<NAME>, such as DASHBOX_HTTPS_ADDR; flags win):
+`
+
+// serveConfig is the validated configuration of 'dashbox serve'.
+type serveConfig struct {
+	httpsAddr       string
+	httpAddr        string
+	domains         listFlag
+	stateDir        string
+	staticDir       string
+	accessLog       string
+	logFormat       string
+	logLevel        string
+	shutdownTimeout time.Duration
+}
+
+// parseServe parses and validates serve's flags and environment, without
+// binding or writing anything.
+func parseServe(args []string, getenv func(string) string, stdout io.Writer) (*serveConfig, error) {
+	cfg := &serveConfig{}
+	fs := newFlagSet("serve", serveUsage, stdout)
+	fs.StringVar(&cfg.httpsAddr, "https-addr", ":443", "`address` of the HTTPS listener")
+	fs.StringVar(&cfg.httpAddr, "http-addr", ":80", "`address` of the HTTP listener that redirects to HTTPS; empty turns it off")
+	fs.Var(&cfg.domains, "domain", "a `name` the certificate covers besides localhost, 127.0.0.1, ::1 and the host name; repeat for more (comma-separated in the environment)")
+	fs.StringVar(&cfg.stateDir, "state-dir", defaultStateDir(getenv), "`directory` for certificates and the local CA (default: $STATE_DIRECTORY, else /var/lib/dashbox as root, else ~/.local/share/dashbox)")
+	fs.StringVar(&cfg.staticDir, "static-dir", "", "also serve this `directory` at /static/; embedded assets win where both have a file")
+	fs.StringVar(&cfg.accessLog, "access-log", defaultAccessLog(getenv), "access log in nginx's combined format: a file `path`, - for stdout, or off; reopened on SIGHUP (default: $LOGS_DIRECTORY/access.log, else -)")
+	fs.StringVar(&cfg.logFormat, "log-format", "text", "format of the error and event log on stderr: text or json")
+	fs.StringVar(&cfg.logLevel, "log-level", "info", "least severe level logged: debug, info, warn or error")
+	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", server.DefaultShutdownTimeout, "how long in-flight requests may take to finish after SIGTERM")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return nil, err
+	}
+	return cfg, cfg.validate()
+}
+
+// validate checks everything that can be checked without side effects.
+func (c *serveConfig) validate() error {
+	if err := server.ValidateAddr("--https-addr", c.httpsAddr); err != nil {
+		return usageError{err.Error()}
+	}
+	if c.httpAddr != "" {
+		if err := server.ValidateAddr("--http-addr", c.httpAddr); err != nil {
+			return usageError{err.Error()}
+		}
+	}
+	for _, d := range c.domains {
+		if err := dashtls.ValidateDomain(d); err != nil {
+			return usageError{err.Error()}
+		}
+	}
+	if c.stateDir == "" {
+		return usageError{"no state directory: set --state-dir (neither $STATE_DIRECTORY nor $HOME is set)"}
+	}
+	if c.staticDir != "" {
+		if err := static.ValidateDir(c.staticDir); err != nil {
+			return err
+		}
+	}
+	if _, err := newLogHandler(io.Discard, c.logFormat, c.logLevel); err != nil {
+		return usageError{err.Error()}
+	}
+	if c.shutdownTimeout <= 0 {
+		return usageError{fmt.Sprintf("invalid --shutdown-timeout %s: give a positive duration such as 10s", c.shutdownTimeout)}
+	}
+	return nil
+}
+
+// defaultStateDir follows systemd first: under a unit with StateDirectory=,
+// $STATE_DIRECTORY names the directory systemd made for the service.
+func defaultStateDir(getenv func(string) string) string {
+	if d := getenv("STATE_DIRECTORY"); d != "" {
+		first, _, _ := strings.Cut(d, ":") // systemd separates several with ':'
+		return first
+	}
+	if os.Geteuid() == 0 {
+		return "/var/lib/dashbox"
+	}
+	if d := getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "dashbox")
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".local", "share", "dashbox")
+	}
+	return ""
+}
+
+// defaultAccessLog writes to the directory systemd's LogsDirectory= made,
+// like the access.log nginx keeps in /var/log/nginx; elsewhere to stdout.
+func defaultAccessLog(getenv func(string) string) string {
+	if d := getenv("LOGS_DIRECTORY"); d != "" {
+		first, _, _ := strings.Cut(d, ":")
+		return filepath.Join(first, "access.log")
+	}
+	return "-"
+}
+
+// newLogHandler builds the slog handler for --log-format and --log-level.
+func newLogHandler(w io.Writer, format, level string) (slog.Handler, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("invalid --log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.NewTextHandler(w, opts), nil
+	case "json":
+		return slog.NewJSONHandler(w, opts), nil
+	}
+	return nil, fmt.Errorf("invalid --log-format %q: use text or json", format)
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseServe(args, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	h, _ := newLogHandler(stderr, cfg.logFormat, cfg.logLevel)
+	logger := slog.New(h)
+
+	// Bind first: a taken or privileged port must fail before any state is
+	// written.
+	ln, err := server.Listen(cfg.httpsAddr, cfg.httpAddr)
+	if err != nil {
+		return err
+	}
+	served := false
+	defer func() {
+		if !served {
+			ln.Close()
+		}
+	}()
+
+	accessLog, err := server.OpenLogFile(cfg.accessLog, stdout)
+	if err != nil {
+		return err
+	}
+	defer accessLog.Close()
+	var accessLogW io.Writer // a nil *LogFile must stay a nil interface
+	if accessLog != nil {
+		accessLogW = accessLog
+	}
+	if err := dashtls.CheckStateDir(cfg.stateDir); err != nil {
+		return err
+	}
+
+	assets, err := static.New(static.Options{Dir: cfg.staticDir, Logger: logger})
+	if err != nil {
+		return err
+	}
+	pg, err := pages.New(pages.Options{AssetURL: assets.URL, Logger: logger})
+	if err != nil {
+		return err
+	}
+	certs, err := dashtls.New(ctx, dashtls.Config{StateDir: cfg.stateDir, Domains: cfg.domains, Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer certs.Close()
+	ca := certs.CA()
+	logger.Info("local CA", "root", ca.RootPath(), "sha256", ca.Fingerprint(),
+		"trust", "dashbox ca --state-dir "+cfg.stateDir+" > dashbox-root.crt")
+
+	stopHUP := reopenOnSIGHUP(accessLog, logger)
+	defer stopHUP()
+
+	served = true
+	return ln.Serve(ctx, server.Config{
+		TLSConfig:       certs.TLSConfig(),
+		Handler:         server.NewHandler(server.Deps{Static: assets, Pages: pg, AccessLog: accessLogW, Logger: logger}),
+		HTTPHandler:     server.NewHTTPHandler(ln.HTTPSPort(), accessLogW, certs.HTTPChallengeHandler),
+		ShutdownTimeout: cfg.shutdownTimeout,
+		Logger:          logger,
+		OnServing: func() {
+			attrs := []any{"https", ln.HTTPSAddr().String(), "url", homeURL(cfg, ln.HTTPSPort())}
+			if a := ln.HTTPAddr(); a != nil {
+				attrs = append(attrs, "http", a.String())
+			}
+			logger.Info("serving", attrs...)
+		},
+	})
+}
+
+// homeURL is the address a user should open.
+func homeURL(cfg *serveConfig, port int) string {
+	host := "localhost"
+	if len(cfg.domains) > 0 {
+		host = cfg.domains[0]
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
+		host = "[" + host + "]"
+	}
+	if port == 443 {
+		return "https://" + host + "/"
+	}
+	return "https://" + host + ":" + strconv.Itoa(port) + "/"
+}
+
+// reopenOnSIGHUP reopens the access log whenever the process gets SIGHUP, as
+// nginx does, so logrotate can move the file away.
+func reopenOnSIGHUP(l *server.LogFile, logger *slog.Logger) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-hup:
+				if err := l.Reopen(); err != nil {
+					logger.Error("reopening the access log", "err", err)
+				} else {
+					logger.Info("access log reopened")
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { signal.Stop(hup); close(done) }
+}
