@@ -1,0 +1,210 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Install installs or updates dashbox as a systemd service and leaves it
+// running, printing each step and the URL to open to out. It:
+//
+//   - checks cfg (Unit's checks) and that it runs as root on systemd, before
+//     changing anything;
+//   - copies the running binary to cfg.BinaryPath (temporary file, then
+//     rename: the running service keeps its old binary until restarted);
+//   - writes the unit: through kardianos/service the first time, which also
+//     enables it; an update is written in place the same way (temporary file,
+//     then rename), since kardianos/service refuses to install over a unit;
+//   - enables it (starts at boot) and starts it, or restarts it when the
+//     binary or the unit changed, and waits until serve reports it is ready;
+//   - writes /etc/logrotate.d/<Name> when logrotate is installed.
+//
+// Running it again with other serve flags or a newer binary is an upgrade.
+// When the service fails to start, its last log lines are printed to out.
+func Install(ctx context.Context, cfg Config, out io.Writer) error {
+	const command = "dashbox service install"
+	cfg = cfg.withDefaults()
+	kc, err := kardianosConfig(cfg)
+	if err != nil {
+		return err
+	}
+	unitText, err := Unit(cfg)
+	if err != nil {
+		return err
+	}
+	if err := CheckPrivilege(command); err != nil {
+		return err
+	}
+	svc, err := newSystemd(command, kc)
+	if err != nil {
+		return err
+	}
+	flags, err := parseServeFlags(cfg.ServeArgs)
+	if err != nil {
+		return err
+	}
+	if err := checkReadableByAnyone(flags.staticDir); err != nil {
+		return err
+	}
+
+	unit := cfg.unitName()
+	binChanged, err := installBinary(cfg.BinaryPath, out)
+	if err != nil {
+		return err
+	}
+
+	path := unitPath(cfg)
+	old, err := os.ReadFile(path)
+	firstInstall := errors.Is(err, fs.ErrNotExist)
+	if err != nil && !firstInstall {
+		return fmt.Errorf("reading the installed unit: %w", err)
+	}
+	unitChanged := firstInstall || string(old) != unitText
+	switch {
+	case firstInstall:
+		// kardianos/service writes the unit, enables it and reloads systemd.
+		if err := svc.Install(); err != nil {
+			os.Remove(path) // It may have left an empty file behind.
+			return fmt.Errorf("installing %s: %v", unit, err)
+		}
+		fmt.Fprintf(out, "wrote %s\n", path)
+	case unitChanged:
+		if err := writeFileAtomic(path, []byte(unitText), 0o644); err != nil {
+			return fmt.Errorf("updating %s: %w", path, err)
+		}
+		if _, err := systemctl(ctx, "daemon-reload"); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "updated %s\n", path)
+	default:
+		fmt.Fprintf(out, "%s is up to date\n", path)
+	}
+	if _, err := systemctl(ctx, "enable", "--quiet", unit); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "enabled %s: it starts at boot\n", unit)
+
+	if err := writeLogrotate(cfg, out); err != nil {
+		return err
+	}
+
+	props, err := showProperties(ctx, unit, "ActiveState")
+	if err != nil {
+		return err
+	}
+	active := props["ActiveState"] == "active"
+	// A unit that hit its start limit refuses to start until reset; an
+	// install is the administrator saying "try again".
+	systemctl(ctx, "reset-failed", unit)
+	verb := "started"
+	switch {
+	case !active:
+		err = svc.Start()
+	case binChanged || unitChanged:
+		verb = "restarted"
+		err = svc.Restart()
+	default:
+		verb = "already running"
+	}
+	if err != nil {
+		journalTail(ctx, unit, out)
+		return fmt.Errorf("%s did not start (%v): its log is above; fix the cause and install again", unit, err)
+	}
+	props, err = showProperties(ctx, unit, "MainPID")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s %s, main PID %s\n", unit, verb, props["MainPID"])
+	for _, u := range flags.urls(os.Hostname) {
+		fmt.Fprintf(out, "open %s\n", u)
+	}
+	return nil
+}
+
+// installBinary copies the running executable to dst unless it already holds
+// the same bytes, and reports whether it changed dst.
+func installBinary(dst string, out io.Writer) (changed bool, err error) {
+	self, err := os.Executable()
+	if err != nil {
+		return false, fmt.Errorf("finding the running binary to install: %w", err)
+	}
+	if resolved, err := filepath.EvalSymlinks(self); err == nil {
+		self = resolved
+	}
+	src, err := os.ReadFile(self)
+	if err != nil {
+		return false, fmt.Errorf("reading the running binary: %w", err)
+	}
+	if cur, err := os.ReadFile(dst); err == nil && sha256.Sum256(cur) == sha256.Sum256(src) {
+		fmt.Fprintf(out, "%s is up to date\n", dst)
+		return false, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return false, fmt.Errorf("installing the binary: %w", err)
+	}
+	if err := writeFileAtomic(dst, src, 0o755); err != nil {
+		return false, fmt.Errorf("installing the binary: %w", err)
+	}
+	fmt.Fprintf(out, "installed %s (from %s)\n", dst, self)
+	return true, nil
+}
+
+// writeFileAtomic replaces path with data: readers see the old file or the
+// new one, never a part, and a failure leaves the old file in place.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // After a successful rename there is nothing to remove.
+	if _, err := io.Copy(f, bytes.NewReader(data)); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(perm); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// checkReadableByAnyone refuses a static directory the service's user (a
+// dynamic user in no group) cannot list and read: every parent must be
+// searchable by others and the directory itself readable.
+func checkReadableByAnyone(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	dir = filepath.Clean(dir)
+	for p := dir; ; p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return fmt.Errorf("--static-dir=%s: %v", dir, err)
+		}
+		need, chmod := fs.FileMode(0o001), "o+x"
+		if p == dir {
+			need, chmod = 0o005, "o+rx"
+		}
+		if fi.Mode().Perm()&need != need {
+			return fmt.Errorf("--static-dir=%s: the service runs as its own user and cannot read %s (mode %v): run chmod %s %s", dir, p, fi.Mode().Perm(), chmod, p)
+		}
+		if p == "/" {
+			return nil
+		}
+	}
+}
