@@ -1,0 +1,197 @@
+package static
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// ValidateDir checks that dir can serve as --static-dir: it exists, is a
+// directory, and can be opened. The error is one line saying what to do,
+// ready to show the operator.
+func ValidateDir(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("static dir %s does not exist: create it or drop --static-dir", dir)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("static dir %s cannot be reached (permission denied): let the user dashbox runs as enter its parent folders, or drop --static-dir", dir)
+	case err != nil:
+		return fmt.Errorf("static dir %s cannot be used (%v): fix it or drop --static-dir", dir, pathErrText(err))
+	case !fi.IsDir():
+		return fmt.Errorf("static dir %s is not a directory: point --static-dir at a folder", dir)
+	}
+	// Opening it is exactly what New does; it fails without read
+	// permission.
+	root, err := os.OpenRoot(dir)
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("static dir %s is not readable (permission denied): give the user dashbox runs as read access (chmod a+rx), or drop --static-dir", dir)
+	case err != nil:
+		return fmt.Errorf("static dir %s cannot be opened (%v): fix it or drop --static-dir", dir, pathErrText(err))
+	}
+	root.Close()
+	return nil
+}
+
+// pathErrText drops the path from a *fs.PathError, which the messages above
+// already name.
+func pathErrText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// diskDir serves files from the operator's folder through an os.Root, so no
+// name, symlink or race can reach a file outside it: the kernel resolves
+// each path component relative to the opened folder, and os.Root refuses
+// symlinks that lead out.
+type diskDir struct {
+	path   string // absolute, so a later chdir cannot move it
+	logger *slog.Logger
+	root   atomic.Pointer[openRoot]
+	// checked is the Unix second of the last check whether path still
+	// names the opened folder.
+	checked atomic.Int64
+}
+
+// openRoot is an opened folder and its identity when opened.
+type openRoot struct {
+	root *os.Root
+	info fs.FileInfo
+}
+
+func openDiskDir(dir string, logger *slog.Logger) (*diskDir, error) {
+	if err := ValidateDir(dir); err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("static dir %s: %v", dir, err)
+	}
+	d := &diskDir{path: abs, logger: logger}
+	r, err := openRootAt(abs)
+	if err != nil {
+		return nil, fmt.Errorf("static dir %s cannot be opened (%v): fix it or drop --static-dir", dir, pathErrText(err))
+	}
+	d.root.Store(r)
+	return d, nil
+}
+
+func openRootAt(path string) (*openRoot, error) {
+	root, err := os.OpenRoot(path)
+	if err != nil {
+		return nil, err
+	}
+	info, err := root.Stat(".")
+	if err != nil {
+		root.Close()
+		return nil, err
+	}
+	return &openRoot{root: root, info: info}, nil
+}
+
+// current returns the opened folder, first re-opening it (at most once a
+// second) if its path now names a different folder. nginx resolves the
+// path on every request; holding an open folder is faster, and this check
+// keeps deployments that swap the folder (a symlink flipped to a new
+// release, rm -rf and copy) working without a restart. The replaced Root is
+// not closed here because requests may still be using it; os.Root closes
+// itself once unreachable.
+func (d *diskDir) current(now time.Time) *os.Root {
+	r := d.root.Load()
+	sec := now.Unix()
+	last := d.checked.Load()
+	if last == sec || !d.checked.CompareAndSwap(last, sec) {
+		return r.root
+	}
+	fi, err := os.Stat(d.path)
+	if err != nil || !fi.IsDir() || os.SameFile(fi, r.info) {
+		// Gone or unchanged: keep what we have; a vanished folder
+		// answers 404 either way.
+		return r.root
+	}
+	nr, err := openRootAt(d.path)
+	if err != nil {
+		d.logger.Warn("static: --static-dir was replaced but cannot be opened; still serving the old folder",
+			"dir", d.path, "err", err)
+		return r.root
+	}
+	d.logger.Info("static: --static-dir was replaced; serving the new folder", "dir", d.path)
+	d.root.Store(nr)
+	return nr.root
+}
+
+// serve sends the file name from the folder, or a 404. name has passed
+// requestName.
+func (d *diskDir) serve(w http.ResponseWriter, r *http.Request, name string, now time.Time, expires []string) {
+	// openFlags adds O_NONBLOCK on Unix: opening a FIFO someone left in the
+	// folder would otherwise block the request forever. It makes no
+	// difference to regular files.
+	f, err := d.current(now).OpenFile(name, openFlags, 0)
+	if err != nil {
+		d.failOpen(w, name, err)
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		d.logger.Warn("static: cannot stat a --static-dir file", "name", name, "err", err)
+		fail(w, http.StatusInternalServerError)
+		return
+	}
+	if !fi.Mode().IsRegular() {
+		// Directories (no listings, ever), FIFOs, devices, sockets.
+		fail(w, http.StatusNotFound)
+		return
+	}
+	hdr := w.Header()
+	hdr["Cache-Control"] = cacheControl[policyMonth]
+	hdr["Expires"] = expires
+	hdr["Content-Type"] = contentType(name)
+	hdr["Etag"] = []string{diskETag(fi)}
+	// With an *os.File, ServeContent's copy becomes sendfile(2) on plain
+	// HTTP connections.
+	http.ServeContent(w, r, "", fi.ModTime(), f)
+}
+
+// failOpen answers a request whose file could not be opened. Errors any
+// client can cause by asking for a missing name are quiet 404s; the others
+// point at the folder's set-up, so the operator is told.
+func (d *diskDir) failOpen(w http.ResponseWriter, name string, err error) {
+	switch {
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.ENAMETOOLONG):
+		fail(w, http.StatusNotFound)
+	case errors.Is(err, fs.ErrPermission):
+		d.logger.Warn("static: --static-dir file is not readable by dashbox; answering 403", "name", name, "err", err)
+		fail(w, http.StatusForbidden)
+	default:
+		// Among others: a symlink leading out of the folder, which
+		// os.Root refuses.
+		d.logger.Warn("static: cannot serve a --static-dir file; answering 404", "name", name, "err", err)
+		fail(w, http.StatusNotFound)
+	}
+}
+
+// diskETag is a strong validator from modification time (nanoseconds) and
+// size, the nginx recipe with finer time: cheap, and it changes whenever a
+// deploy rewrites the file.
+func diskETag(fi fs.FileInfo) string {
+	var b [48]byte
+	s := append(b[:0], '"')
+	s = strconv.AppendInt(s, fi.ModTime().UnixNano(), 16)
+	s = append(s, '-')
+	s = strconv.AppendInt(s, fi.Size(), 16)
+	s = append(s, '"')
+	return string(s)
+}
