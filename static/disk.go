@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
@@ -23,7 +24,7 @@ func ValidateDir(dir string) error {
 	case errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("static dir %s does not exist: create it or drop --static-dir", dir)
 	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("static dir %s cannot be reached (permission denied): let the user dashbox runs as enter its parent folders, or drop --static-dir", dir)
+		return fmt.Errorf("static dir %s cannot be reached by user %s (permission denied): let that user enter its parent folders (chmod a+x), or drop --static-dir", dir, currentUser())
 	case err != nil:
 		return fmt.Errorf("static dir %s cannot be used (%v): fix it or drop --static-dir", dir, pathErrText(err))
 	case !fi.IsDir():
@@ -34,12 +35,22 @@ func ValidateDir(dir string) error {
 	root, err := os.OpenRoot(dir)
 	switch {
 	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("static dir %s is not readable (permission denied): give the user dashbox runs as read access (chmod a+rx), or drop --static-dir", dir)
+		return fmt.Errorf("static dir %s is not readable by user %s (permission denied): give that user read access (chmod a+rx), or drop --static-dir", dir, currentUser())
 	case err != nil:
 		return fmt.Errorf("static dir %s cannot be opened (%v): fix it or drop --static-dir", dir, pathErrText(err))
 	}
 	root.Close()
 	return nil
+}
+
+// currentUser names the user dashbox runs as, the one permissions must
+// allow (often a service user, not the operator reading the message).
+func currentUser() string {
+	uid := strconv.Itoa(os.Getuid())
+	if u, err := user.LookupId(uid); err == nil {
+		return u.Username + " (uid " + uid + ")"
+	}
+	return "uid " + uid
 }
 
 // pathErrText drops the path from a *fs.PathError, which the messages above
@@ -173,7 +184,8 @@ func (d *diskDir) failOpen(w http.ResponseWriter, name string, err error) {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.ENAMETOOLONG):
 		fail(w, http.StatusNotFound)
 	case errors.Is(err, fs.ErrPermission):
-		d.logger.Warn("static: --static-dir file is not readable by dashbox; answering 403", "name", name, "err", err)
+		d.logger.Warn("static: --static-dir file is not readable by the user dashbox runs as; answering 403",
+			"name", name, "user", currentUser(), "err", err)
 		fail(w, http.StatusForbidden)
 	default:
 		// Among others: a symlink leading out of the folder, which
