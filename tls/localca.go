@@ -117,12 +117,12 @@ func OpenLocalCA(ctx context.Context, stateDir string, logger *slog.Logger) (*Lo
 	if err := os.MkdirAll(abs, stateDirMode); err != nil {
 		return nil, fmt.Errorf("cannot create state directory %s for the local CA: %v: pass another --state-dir", abs, unwrapPathError(err))
 	}
-	// certmagic's file lock: O_EXCL lock file, kept fresh while held and
-	// taken over when stale, so a process killed mid-creation does not block
-	// the next start for more than a few seconds.
+	// certmagic's file lock: an O_EXCL lock file, refreshed every 5s while
+	// held and taken over once 10s stale, so a process killed mid-creation
+	// delays the next start by at most about ten seconds.
 	storage := &certmagic.FileStorage{Path: abs}
 	if err := storage.Lock(ctx, caLockName); err != nil {
-		return nil, fmt.Errorf("cannot lock state directory %s to create the local CA: %v", abs, err)
+		return nil, fmt.Errorf("cannot lock state directory %s to create the local CA: %v: check that it is writable, or pass another --state-dir", abs, err)
 	}
 	defer func() {
 		if err := storage.Unlock(context.WithoutCancel(ctx), caLockName); err != nil {

@@ -502,3 +502,26 @@ func snapshot(tb testing.TB, paths ...string) string {
 	}
 	return b.String()
 }
+
+// A process killed while creating the CA leaves a lock file and a
+// half-written temporary directory; the next start takes over the stale
+// lock, clears the leftovers and creates the CA.
+func TestOpenLocalCAAfterCrashDuringCreation(t *testing.T) {
+	state := t.TempDir()
+	mkdir(t, filepath.Join(state, "locks"), 0o700)
+	writeFile(t, filepath.Join(state, "locks", caLockName+".lock"),
+		[]byte(`{"created":"2020-01-01T00:00:00Z","updated":"2020-01-01T00:00:00Z"}`))
+	leftover := mkdir(t, filepath.Join(state, caTempPrefix+"123"), 0o700)
+	writeFile(t, filepath.Join(leftover, rootKeyName), []byte("-----BEGIN PRIVATE KEY-----\nhalf"))
+
+	ca := mustOpenLocalCA(t, state)
+	if _, err := os.Stat(leftover); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("leftover %s not removed: %v", leftover, err)
+	}
+	if _, err := os.Stat(filepath.Join(state, "locks", caLockName+".lock")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("lock file not released: %v", err)
+	}
+	if again := mustOpenLocalCA(t, state); again.Fingerprint() != ca.Fingerprint() {
+		t.Error("CA created after the crash is not the one kept")
+	}
+}

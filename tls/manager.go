@@ -41,11 +41,10 @@ type Config struct {
 // Manager serves TLS certificates for a fixed set of names, renewing them in
 // the background until Close.
 type Manager struct {
-	ca     *LocalCA
-	cache  *certmagic.Cache
-	local  *certmagic.Config // certificates from the local CA
-	names  []string
-	logger *slog.Logger
+	ca    *LocalCA
+	cache *certmagic.Cache
+	local *certmagic.Config // certificates from the local CA
+	names []string
 
 	closeOnce sync.Once
 }
@@ -100,7 +99,7 @@ func newManager(ctx context.Context, cfg Config, opts managerOptions) (*Manager,
 	zapLogger := newZapLogger(logger)
 	routeDefaultLoggers(zapLogger)
 
-	m := &Manager{ca: ca, names: names, logger: logger}
+	m := &Manager{ca: ca, names: names}
 	m.cache = certmagic.NewCache(certmagic.CacheOptions{
 		// Certificates are looked up again at every renewal, so a name
 		// moved to another issuer (see configFor) is renewed there.

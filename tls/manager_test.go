@@ -434,3 +434,28 @@ func servedSerial(tb testing.TB, m *Manager, name string) string {
 	}
 	return state.PeerCertificates[0].SerialNumber.String()
 }
+
+// After the CA is replaced (both files deleted, as the damaged-CA error
+// suggests), the old CA's stored leaves are not served: browsers trusting
+// the new root would reject them. New issues fresh ones from the new root.
+func TestManagerNewCAReissuesLeaves(t *testing.T) {
+	state := t.TempDir()
+	first := mustNewManager(t, Config{StateDir: state}, managerOptions{})
+	oldFingerprint := first.CA().Fingerprint()
+	first.Close()
+	remove(t, filepath.Join(state, "ca", "root.crt"))
+	remove(t, filepath.Join(state, "ca", "root.key"))
+
+	var ca *LocalCA
+	second := mustNewManager(t, Config{StateDir: state}, managerOptions{prepareCA: func(c *LocalCA) { ca = c }})
+	if second.CA().Fingerprint() == oldFingerprint {
+		t.Fatal("no new CA")
+	}
+	if n := ca.issued.Load(); n != int64(len(second.Names())) {
+		t.Errorf("new CA issued %d certificates, want %d", n, len(second.Names()))
+	}
+	srv := startTLSServer(t, "tcp4", second.TLSConfig())
+	if _, hello, err := srv.dial(t, &cryptotls.Config{ServerName: "localhost", RootCAs: rootPool(t, second.CA())}); err != nil {
+		t.Errorf("leaf does not verify against the new root: %v (server: %v)", err, hello.err)
+	}
+}
