@@ -128,10 +128,14 @@ func Install(ctx context.Context, cfg Config, out io.Writer) error {
 	return nil
 }
 
+// executable finds the binary Install copies: the running one. The container
+// test installs a stand-in for serve through it.
+var executable = os.Executable
+
 // installBinary copies the running executable to dst unless it already holds
 // the same bytes, and reports whether it changed dst.
 func installBinary(dst string, out io.Writer) (changed bool, err error) {
-	self, err := os.Executable()
+	self, err := executable()
 	if err != nil {
 		return false, fmt.Errorf("finding the running binary to install: %w", err)
 	}
