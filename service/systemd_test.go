@@ -41,3 +41,20 @@ func TestLogrotateConfig(t *testing.T) {
 		t.Error("copytruncate loses lines; serve reopens its log on SIGHUP instead")
 	}
 }
+
+// TestCommandsNeedSystemd checks the message on a machine without systemd,
+// such as a container or CI runner whose PID 1 is something else.
+func TestCommandsNeedSystemd(t *testing.T) {
+	kc, err := kardianosConfig(Config{}.withDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newSystemd("dashbox service status", kc); err == nil {
+		t.Skip("this machine runs systemd; the container tests cover it")
+	} else if !errors.Is(err, ErrNoSystemd) || !strings.HasPrefix(err.Error(), "dashbox service status needs systemd, but this system runs ") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("newSystemd: %q", err)
+	}
+	if _, err := Status(t.Context(), Config{}); !errors.Is(err, ErrNoSystemd) {
+		t.Errorf("Status: %v, want ErrNoSystemd", err)
+	}
+}
