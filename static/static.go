@@ -7,7 +7,9 @@
 //     files have no modification time), so revalidation answers 304.
 //   - URL returns a fingerprinted URL ("/static/css/dashbox.<hash>.css")
 //     that is cached for a year as immutable; the plain name keeps working
-//     with the 30-day policy.
+//     with the 30-day policy. A fingerprint from another build (a browser
+//     holding an old page) gets the current content with the 30-day
+//     policy rather than a 404 that would leave the page unstyled.
 //   - Text assets are sent brotli- or gzip-compressed, precompressed at build
 //     time (see internal/precompress), never compressed per request.
 //   - Range requests, HEAD, and If-None-Match lists and "*" work through
@@ -40,13 +42,15 @@ type Options struct {
 	// `location /static/ { alias DIR/; }`. "" serves the embedded assets
 	// only.
 	//
-	// When a name exists both embedded and in Dir, the embedded asset wins:
-	// the release's pages reference its own stylesheet and scripts by
-	// fingerprint, and a same-named file on disk must not break them. So
-	// Dir adds files; it cannot replace dashbox's own. Its files are sent
-	// as they are (not compressed; precompress them yourself or keep them
-	// small), with Last-Modified, an ETag from modification time and size,
-	// the 30-day cache policy and Range support. Dir must exist when New
+	// When a name exists both embedded and in Dir, the embedded asset wins,
+	// and so do names shaped like a fingerprinted embedded asset
+	// ("css/dashbox.<12 hex digits>.css"): the release's pages reference
+	// its own stylesheet and scripts by fingerprint, and a same-named file
+	// on disk must not break them. So Dir adds files; it cannot replace
+	// dashbox's own. Its files are sent as they are, never compressed
+	// (there is no per-request compression), with Last-Modified, an ETag
+	// from modification time and size, the 30-day cache policy and Range
+	// support. Hidden names (starting with ".") are never served. Dir must exist when New
 	// runs. Replacing the whole folder later (a symlink switched to a new
 	// release, or rm -rf and copy) is noticed within a second; changing
 	// files in it is seen at once.
@@ -74,9 +78,12 @@ type Handler struct {
 // files takes about a millisecond per megabyte; compressed variants come
 // from the build (`go generate ./static`, which make runs) and are only
 // looked up here. Assets built without them are served uncompressed and
-// logged once at warning level: compressing a 1 MB script at brotli's best
-// setting would take seconds of every start-up, and a quick setting here
-// would still cost more start-up time than dashbox's whole budget.
+// logged once at warning level. Compressing here instead was measured and
+// rejected: brotli's best setting takes seconds for echarts.min.js, and even
+// the quickest brotli and gzip settings take about 20 ms of CPU for it, two
+// thirds of dashbox's 30 ms start-up budget, for files 40% bigger than the
+// build's. A build without `go generate` is a developer's build; make
+// always generates.
 func New(opts Options) (*Handler, error) {
 	sub, err := fs.Sub(embedded, "assets")
 	if err != nil {
