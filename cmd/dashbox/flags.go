@@ -26,15 +26,24 @@ func newFlagSet(name, usage string, stdout io.Writer) *flag.FlagSet {
 // from its environment variable: DASHBOX_ and the flag's name in upper case
 // with '-' as '_'. Flags win over the environment.
 func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	_, err := parseFlagsExplicit(fs, args, getenv)
+	return err
+}
+
+// parseFlagsExplicit is parseFlags that also returns the flags that were set,
+// on the command line or through the environment, as "--name=value"
+// arguments in the flag set's order (a repeatable flag once per value): what
+// a system service must be given explicitly, since its environment is empty.
+func parseFlagsExplicit(fs *flag.FlagSet, args []string, getenv func(string) string) ([]string, error) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.Usage()
-			return err
+			return nil, err
 		}
-		return usageError{flagErrorLine(fs.Name(), err)}
+		return nil, usageError{flagErrorLine(fs.Name(), err)}
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q: dashbox %s takes only flags (see dashbox %s --help)", fs.Arg(0), fs.Name(), fs.Name())}
+		return nil, usageError{fmt.Sprintf("unexpected argument %q: dashbox %s takes only flags (see dashbox %s --help)", fs.Arg(0), fs.Name(), fs.Name())}
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -50,9 +59,27 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 		}
 		if err := f.Value.Set(v); err != nil {
 			errs = append(errs, usageError{fmt.Sprintf("invalid %s=%q: %v", env, v, err)})
+			return
 		}
+		set[f.Name] = true
 	})
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var explicit []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if !set[f.Name] {
+			return
+		}
+		if l, ok := f.Value.(*listFlag); ok {
+			for _, v := range *l {
+				explicit = append(explicit, "--"+f.Name+"="+v)
+			}
+			return
+		}
+		explicit = append(explicit, "--"+f.Name+"="+f.Value.String())
+	})
+	return explicit, nil
 }
 
 // envName is the environment variable that stands in for a flag.

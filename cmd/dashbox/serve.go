@@ -16,6 +16,7 @@ import (
 
 	"github.com/dashbox/dashbox/pages"
 	"github.com/dashbox/dashbox/server"
+	"github.com/dashbox/dashbox/service"
 	"github.com/dashbox/dashbox/static"
 	dashtls "github.com/dashbox/dashbox/tls"
 )
@@ -40,6 +41,11 @@ type serveConfig struct {
 	logFormat       string
 	logLevel        string
 	shutdownTimeout time.Duration
+
+	// explicit holds the flags given on the command line or through the
+	// environment, as "--name=value": what 'service install' writes into
+	// the unit.
+	explicit []string
 }
 
 // parseServe parses and validates serve's flags and environment, without
@@ -56,9 +62,11 @@ func parseServe(args []string, getenv func(string) string, stdout io.Writer) (*s
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "format of the error and event log on stderr: text or json")
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "least severe level logged: debug, info, warn or error")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", server.DefaultShutdownTimeout, "how long in-flight requests may take to finish after SIGTERM")
-	if err := parseFlags(fs, args, getenv); err != nil {
+	explicit, err := parseFlagsExplicit(fs, args, getenv)
+	if err != nil {
 		return nil, err
 	}
+	cfg.explicit = explicit
 	return cfg, cfg.validate()
 }
 
@@ -194,6 +202,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer stopHUP()
 
 	served = true
+	stopNotify := context.AfterFunc(ctx, func() { service.Notify("STOPPING=1") })
+	defer stopNotify()
 	return ln.Serve(ctx, server.Config{
 		TLSConfig:       certs.TLSConfig(),
 		Handler:         server.NewHandler(server.Deps{Static: assets, Pages: pg, AccessLog: accessLogW, Logger: logger}),
@@ -206,6 +216,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 				attrs = append(attrs, "http", a.String())
 			}
 			logger.Info("serving", attrs...)
+			// Under systemd (Type=notify): both listeners are bound.
+			if err := service.Notify("READY=1"); err != nil {
+				logger.Warn("telling systemd the service is ready", "err", err)
+			}
 		},
 	})
 }

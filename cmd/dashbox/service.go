@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/dashbox/dashbox/service"
+)
+
+const serviceUsage = `Usage: dashbox service <command> [flags]
+
+Installs and controls dashbox as a hardened systemd service: it starts at
+boot, restarts within seconds after a crash, and runs as an unprivileged
+user (DynamicUser=yes) that may bind ports 80 and 443 and nothing more.
+
+Commands:
+  install [--install-path PATH] [serve flags]
+            validate the serve flags exactly as serve does, copy this binary to
+            PATH (default /usr/local/bin/dashbox), write and enable the unit,
+            and start it; run again with other flags or a newer binary to
+            update and restart (an upgrade is one command)
+  unit [serve flags]
+            print the unit file install would write, without installing (no root)
+  uninstall [--purge]
+            stop, disable and remove the unit and the installed binary; keep the
+            state directory (certificates, CA) and logs unless --purge
+  start | stop | restart
+            control the installed service
+  status    installed or not, active or not, since when, main PID, URLs
+
+The service keeps its state in /var/lib/dashbox ($STATE_DIRECTORY) and its
+access log in /var/log/dashbox/access.log ($LOGS_DIRECTORY); its other logs
+go to the journal: journalctl -u dashbox.
+`
+
+func runService(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, serviceUsage)
+		return usageError{"no service command given: run 'dashbox service --help' for the list"}
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, serviceUsage)
+		return nil
+	case "install", "unit":
+		installPath, rest, err := cutInstallPath(rest)
+		if err != nil {
+			return err
+		}
+		serveCfg, err := parseServe(rest, getenv, stdout)
+		if err != nil {
+			return err
+		}
+		cfg := service.Config{BinaryPath: installPath, ServeArgs: serveCfg.explicit}
+		if cmd == "unit" {
+			unit, err := service.Unit(cfg)
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(stdout, unit)
+			return err
+		}
+		if err := service.Install(ctx, cfg, stdout); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "To trust the local CA on a client: sudo dashbox ca > dashbox-root.crt (see README)")
+		return nil
+	case "uninstall":
+		purge := false
+		for _, a := range rest {
+			switch a {
+			case "--purge", "-purge":
+				purge = true
+			default:
+				return usageError{fmt.Sprintf("unknown argument %q to service uninstall: it takes only --purge", a)}
+			}
+		}
+		return service.Uninstall(ctx, service.Config{}, purge, stdout)
+	case "start", "stop", "restart":
+		if len(rest) > 0 {
+			return usageError{fmt.Sprintf("unexpected argument %q: dashbox service %s takes none", rest[0], cmd)}
+		}
+		return service.Control(ctx, service.Config{}, cmd, stdout)
+	case "status":
+		if len(rest) > 0 {
+			return usageError{fmt.Sprintf("unexpected argument %q: dashbox service status takes none", rest[0])}
+		}
+		st, err := service.Status(ctx, service.Config{})
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(stdout, st.String())
+		return err
+	}
+	return usageError{fmt.Sprintf("unknown service command %q: run 'dashbox service --help' for the list", cmd)}
+}
+
+// cutInstallPath takes install's own --install-path flag out of the serve
+// flags.
+func cutInstallPath(args []string) (path string, rest []string, err error) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "install-path" {
+			rest = append(rest, a)
+			continue
+		}
+		if !hasValue {
+			if i+1 >= len(args) {
+				return "", nil, usageError{"--install-path needs a value: an absolute path such as /usr/local/bin/dashbox"}
+			}
+			i++
+			value = args[i]
+		}
+		path = value
+	}
+	return path, rest, nil
+}
