@@ -10,7 +10,8 @@ LDFLAGS    := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # command:Debian-package pairs the tests need.
-TEST_TOOLS := goaccess:goaccess setpriv:util-linux unshare:util-linux ip:iproute2
+TEST_TOOLS := goaccess:goaccess setpriv:util-linux unshare:util-linux ip:iproute2 \
+	systemd-nspawn:systemd-container debootstrap:debootstrap systemd-analyze:systemd logrotate:logrotate
 
 .PHONY: all build generate run test test-go test-offline test-deps bench clean
 

@@ -50,7 +50,12 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 		if err != nil {
 			return err
 		}
-		serveCfg, err := parseServe(rest, getenv, stdout)
+		if cmd == "install" {
+			if err := service.CheckPrivilege("dashbox service install"); err != nil {
+				return err
+			}
+		}
+		serveCfg, err := parseServe(rest, serviceEnv(getenv), stdout)
 		if err != nil {
 			return err
 		}
@@ -96,6 +101,21 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	return usageError{fmt.Sprintf("unknown service command %q: run 'dashbox service --help' for the list", cmd)}
+}
+
+// serviceEnv is the environment serve's defaults are computed in when it runs
+// as the service: systemd sets $STATE_DIRECTORY and $LOGS_DIRECTORY there,
+// whoever runs 'service install' here.
+func serviceEnv(getenv func(string) string) func(string) string {
+	return func(key string) string {
+		switch key {
+		case "STATE_DIRECTORY":
+			return "/var/lib/" + service.DefaultName
+		case "LOGS_DIRECTORY":
+			return "/var/log/" + service.DefaultName
+		}
+		return getenv(key)
+	}
 }
 
 // cutInstallPath takes install's own --install-path flag out of the serve
