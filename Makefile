@@ -13,7 +13,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_TOOLS := goaccess:goaccess setpriv:util-linux unshare:util-linux ip:iproute2 \
 	systemd-nspawn:systemd-container debootstrap:debootstrap systemd-analyze:systemd logrotate:logrotate
 
-.PHONY: all build generate run test test-go test-offline test-deps bench clean
+.PHONY: all build generate run test test-go test-offline test-cross test-deps bench clean
 
 all: build
 
@@ -32,7 +32,12 @@ run: build
 ## test: vet, unit and end-to-end tests, then the self-signed mode with no network at all
 test: test-deps generate
 	$(GO) vet ./...
-	$(MAKE) test-go test-offline
+	$(MAKE) test-go test-offline test-cross
+
+## test-cross: the other systems kardianos/service supports must at least build
+test-cross:
+	GOOS=windows GOARCH=amd64 $(GO) build -o /dev/null ./cmd/dashbox
+	GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null ./cmd/dashbox
 
 test-go:
 	$(GO) test -race -count=1 ./...
