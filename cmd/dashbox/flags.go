@@ -32,7 +32,7 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 
 // parseFlagsExplicit is parseFlags that also returns the flags that were set,
 // on the command line or through the environment, as "--name=value"
-// arguments in the flag set's order (a repeatable flag once per value): what
+// arguments in name order (a repeatable flag once per value): what
 // a system service must be given explicitly, since its environment is empty.
 func parseFlagsExplicit(fs *flag.FlagSet, args []string, getenv func(string) string) ([]string, error) {
 	if err := fs.Parse(args); err != nil {
