@@ -11,7 +11,8 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # command:Debian-package pairs the tests need.
 TEST_TOOLS := goaccess:goaccess setpriv:util-linux unshare:util-linux ip:iproute2 \
-	systemd-nspawn:systemd-container debootstrap:debootstrap systemd-analyze:systemd logrotate:logrotate
+	systemd-nspawn:systemd-container debootstrap:debootstrap systemd-analyze:systemd logrotate:logrotate \
+	chromium:chromium
 
 .PHONY: all build generate run test test-go test-offline test-cross test-deps bench clean
 
@@ -22,7 +23,7 @@ build: generate
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/dashbox ./cmd/dashbox
 
 ## generate: precompress the embedded assets (gzip, brotli) once, at build time
-generate:
+generate: vendor
 	$(GO) generate ./static/...
 
 ## run: serve the dashboards at https://localhost:8443 (HTTP on :8080 redirects)
@@ -65,3 +66,36 @@ bench: generate
 
 clean:
 	rm -rf bin
+
+# Browser libraries come from npm, pinned by package.json and package-lock.json. `npm ci` installs them into a
+# cache outside the clone, one folder per lock file, so a fresh clone (CI) reinstalls nothing; the files the
+# pages use are copied (not linked: go:embed refuses symlinks) into static/assets/vendor, which is gitignored
+# and embedded. A plain `go build` without make has no ECharts, and `dashbox serve` refuses to start, saying so.
+NPM_CACHE ?= $(HOME)/.cache/dashbox/npm
+NPM_DIR   := $(NPM_CACHE)/$(shell sha256sum package-lock.json 2>/dev/null | cut -c1-16)
+VENDOR    := static/assets/vendor
+VENDOR_TMP := .cache/vendor.tmp
+
+.PHONY: vendor screenshots
+
+## vendor: install the npm packages (npm ci, cached) and copy ECharts with its licences into static/assets/vendor
+vendor: $(VENDOR)/echarts/echarts.min.js
+
+$(VENDOR)/echarts/echarts.min.js: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "installing: nodejs npm"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
+	@if [ ! -f $(NPM_DIR)/node_modules/.package-lock.json ]; then \
+		rm -rf $(NPM_DIR) && mkdir -p $(NPM_DIR) && cp package.json package-lock.json $(NPM_DIR)/ && \
+		(cd $(NPM_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error); \
+	fi
+	rm -rf $(VENDOR_TMP) && mkdir -p $(VENDOR_TMP)/echarts $(VENDOR_TMP)/zrender
+	cp $(NPM_DIR)/node_modules/echarts/dist/echarts.min.js $(VENDOR_TMP)/echarts/echarts.min.js
+	cp $(NPM_DIR)/node_modules/echarts/LICENSE $(VENDOR_TMP)/echarts/LICENSE.txt
+	cp $(NPM_DIR)/node_modules/echarts/NOTICE $(VENDOR_TMP)/echarts/NOTICE.txt
+	cp $(NPM_DIR)/node_modules/echarts/licenses/LICENSE-d3 $(VENDOR_TMP)/echarts/LICENSE-d3.txt
+	cp $(NPM_DIR)/node_modules/zrender/LICENSE $(VENDOR_TMP)/zrender/LICENSE.txt
+	rm -rf $(VENDOR) && mv $(VENDOR_TMP) $(VENDOR)
+
+## screenshots: a PNG of every page at desktop and phone width, light and dark, into ./screenshots (ignored)
+screenshots: test-deps generate
+	DASHBOX_SCREENSHOTS=$(CURDIR)/screenshots $(GO) test -count=1 -run '^TestBrowserScreenshots$$' ./cmd/dashbox
