@@ -28,22 +28,32 @@ type Deps struct {
 	AccessLog io.Writer
 	// Logger receives errors, such as recovered panics.
 	Logger *slog.Logger
-	// HSTS sends Strict-Transport-Security; only for publicly trusted
-	// certificates.
-	HSTS bool
+	// HSTS reports whether a response to r may carry
+	// Strict-Transport-Security: only when r's connection was served a
+	// publicly trusted certificate. It is asked per request, since one
+	// server serves both kinds (a Let's Encrypt certificate for its domain,
+	// a local-CA one for localhost). Nil never sends HSTS.
+	HSTS func(r *http.Request) bool
+	// HealthDetails returns what /healthz?details=1 adds to its answer for
+	// clients on the loopback interface, such as each certificate's state.
+	// Nil adds nothing.
+	HealthDetails func() map[string]any
 }
 
 // NewHandler builds the HTTPS handler: the routes of routes.go behind the
 // middleware every response passes through. Outermost first: the access log
 // (so it sees the final status, including a recovered panic's 500), the
-// security headers, then panic recovery.
+// security headers and HSTS, then panic recovery.
 func NewHandler(d Deps) http.Handler {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	r := chi.NewRouter()
 	r.Use(AccessLog(d.AccessLog))
-	r.Use(SecurityHeaders(d.HSTS))
+	r.Use(SecurityHeaders(false))
+	if d.HSTS != nil {
+		r.Use(StrictTransportSecurity(d.HSTS))
+	}
 	r.Use(Recoverer(d.Logger))
 	r.Use(middleware.GetHead)
 	addRoutes(r, d)

@@ -1,7 +1,8 @@
-// Package tls gives dashbox its certificates: a local CA that works with no
-// network at all, driven by certmagic, which loads certificates from the
-// state directory, obtains missing ones, renews them while serving and
-// hands them to TLS handshakes.
+// Package tls gives dashbox its certificates: from a local CA that works
+// with no network at all, from an ACME CA such as Let's Encrypt, or from an
+// administrator's files. certmagic loads them from the state directory,
+// obtains missing ones, renews them while serving and hands them to TLS
+// handshakes.
 //
 // The package is named tls because it is dashbox's TLS concern; callers
 // import it as dashtls, and it imports crypto/tls as cryptotls.
@@ -10,12 +11,17 @@ package tls
 import (
 	"context"
 	cryptotls "crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,9 +30,11 @@ import (
 
 // Config configures a Manager.
 type Config struct {
-	// StateDir holds the local CA (ca/), the certificates (certificates/)
-	// and certmagic's lock files (locks/). Keep it across restarts and
-	// upgrades: a new state directory means a new CA to trust.
+	// StateDir holds the local CA (ca/), the certificates (certificates/),
+	// ACME accounts (acme/), certmagic's lock files (locks/) and the status
+	// file 'dashbox certs' reads. Keep it across restarts and upgrades: a
+	// new state directory means a new CA to trust, and new ACME orders
+	// (Let's Encrypt allows 5 certificates for the same names a week).
 	StateDir string
 
 	// Domains are names served besides the ones every dashbox serves
@@ -34,25 +42,74 @@ type Config struct {
 	// or IP addresses, as checked by ValidateDomain.
 	Domains []string
 
+	// ACME, when not nil, gets the certificates of the Domains an ACME CA
+	// will sign from that CA (see acmeRefusal for which); every other name
+	// stays on the local CA. Nil keeps every name on the local CA.
+	ACME *ACMEConfig
+
+	// Files, when not nil, serves an administrator's certificate for the
+	// names it covers (every one of Domains must be), reloading it when
+	// the files change. It excludes ACME. The local CA still serves
+	// localhost, the loopback addresses and the host name.
+	Files *FilesConfig
+
 	// Logger receives the package's logs and certmagic's. Nil discards them.
 	Logger *slog.Logger
+
+	// Tuning shortens background schedules, for tests. The zero value is
+	// production's.
+	Tuning Tuning
 }
 
-// Manager serves TLS certificates for a fixed set of names, renewing them in
-// the background until Close.
-type Manager struct {
-	ca    *LocalCA
-	cache *certmagic.Cache
-	local *certmagic.Config // certificates from the local CA
-	names []string
+// Tuning holds the schedules of background work. Production uses the zero
+// value; tests shorten them so that retries, renewals and file reloads
+// happen within seconds.
+type Tuning struct {
+	// RetryIntervals replaces DefaultRetryIntervals, the waits between
+	// failed attempts to obtain an ACME certificate.
+	RetryIntervals []time.Duration
 
+	// RenewCheckInterval is how often certmagic looks for certificates to
+	// renew; zero means certmagic's default (10 minutes).
+	RenewCheckInterval time.Duration
+
+	// FilePollInterval replaces DefaultFilePollInterval, how often the
+	// certificate files are checked for a replacement.
+	FilePollInterval time.Duration
+}
+
+// Manager serves TLS certificates for a fixed set of names, obtaining and
+// renewing them in the background until Close.
+type Manager struct {
+	ca      *LocalCA
+	cache   *certmagic.Cache
+	storage *certmagic.FileStorage
+	local   *certmagic.Config // certificates from the local CA
+	names   []string
+	logger  *slog.Logger
+	tuning  Tuning
+	opts    managerOptions
+	status  *statusBook
+
+	// ACME, all nil without ACME names.
+	acme         *certmagic.Config // manages and renews
+	acmeObtainer *certmagic.Config // first obtain, one attempt per call
+	acmeIssuer   *certmagic.ACMEIssuer
+	acmeNames    map[string]bool
+
+	files      *certFiles // nil without certificate files
+	fileDomain map[string]bool
+
+	ctx       context.Context // ends at Close: stops background work
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
 	closeOnce sync.Once
 }
 
 // managerOptions are knobs tests turn; New uses the zero value.
 type managerOptions struct {
 	// renewCheckInterval is how often certmagic looks for certificates to
-	// renew; zero means certmagic's default (10 minutes).
+	// renew; zero means Config.Tuning's.
 	renewCheckInterval time.Duration
 
 	// onEvent receives certmagic's events (cert_obtained, cert_failed, ...).
@@ -66,9 +123,12 @@ type managerOptions struct {
 }
 
 // New opens (or creates) the local CA in cfg.StateDir and makes certificates
-// ready for every served name before it returns: loaded from the state
-// directory when present and not due for renewal, otherwise issued. Call
-// Close when done to stop background renewal.
+// ready before it returns: local-CA ones loaded from the state directory or
+// issued, ACME ones loaded from the state directory when present. Missing
+// ACME certificates are obtained in the background, so the server can start
+// at once: their names fail the TLS handshake until the CA has issued them,
+// while everything else is served. Call Close when done to stop background
+// work.
 func New(ctx context.Context, cfg Config) (*Manager, error) {
 	return newManager(ctx, cfg, managerOptions{})
 }
@@ -78,16 +138,35 @@ func newManager(ctx context.Context, cfg Config, opts managerOptions) (*Manager,
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.ACME != nil && cfg.Files != nil {
+		return nil, errors.New("certificate files and ACME exclude each other: give one of them")
+	}
 	if err := CheckStateDir(cfg.StateDir); err != nil {
 		return nil, err
 	}
 	if opts.hostname == nil {
 		opts.hostname = os.Hostname
 	}
+	if opts.renewCheckInterval == 0 {
+		opts.renewCheckInterval = cfg.Tuning.RenewCheckInterval
+	}
 	names, err := servedNames(cfg.Domains, opts.hostname, logger)
 	if err != nil {
 		return nil, err
 	}
+	domains := make([]string, 0, len(cfg.Domains))
+	for _, d := range cfg.Domains {
+		n, _ := normalizeName(d) // checked by servedNames
+		domains = append(domains, n)
+	}
+
+	var files *certFiles
+	if cfg.Files != nil {
+		if files, err = newCertFiles(*cfg.Files, domains, logger); err != nil {
+			return nil, err
+		}
+	}
+
 	ca, err := OpenLocalCA(ctx, cfg.StateDir, logger)
 	if err != nil {
 		return nil, err
@@ -99,10 +178,43 @@ func newManager(ctx context.Context, cfg Config, opts managerOptions) (*Manager,
 	zapLogger := newZapLogger(logger)
 	routeDefaultLoggers(zapLogger)
 
-	m := &Manager{ca: ca, names: names}
+	m := &Manager{
+		ca:         ca,
+		names:      names,
+		logger:     logger,
+		tuning:     cfg.Tuning,
+		opts:       opts,
+		storage:    &certmagic.FileStorage{Path: filepath.Dir(ca.dir)}, // absolute
+		status:     newStatusBook(filepath.Dir(ca.dir), logger),
+		acmeNames:  map[string]bool{},
+		files:      files,
+		fileDomain: map[string]bool{},
+	}
+	m.ctx, m.cancel = context.WithCancel(ctx)
+
+	// Which issuer serves each name.
+	var localNames, acmeNames []string
+	for _, n := range names {
+		isDomain := slices.Contains(domains, n)
+		switch {
+		case files != nil && isDomain:
+			m.fileDomain[n] = true // covered: checked by newCertFiles
+			continue
+		case cfg.ACME != nil && isDomain:
+			why := acmeRefusal(cfg.ACME.caURL(), n)
+			if why == "" {
+				acmeNames = append(acmeNames, n)
+				m.acmeNames[n] = true
+				continue
+			}
+			logger.Info("name stays on the local CA", "name", n, "reason", why)
+		}
+		localNames = append(localNames, n)
+	}
+
 	m.cache = certmagic.NewCache(certmagic.CacheOptions{
-		// Certificates are looked up again at every renewal, so a name
-		// moved to another issuer (see configFor) is renewed there.
+		// Certificates are looked up again at every renewal, so each is
+		// renewed by the issuer that configFor names.
 		GetConfigForCert: func(cert certmagic.Certificate) (*certmagic.Config, error) {
 			if len(cert.Names) == 0 {
 				return m.local, nil
@@ -112,8 +224,14 @@ func newManager(ctx context.Context, cfg Config, opts managerOptions) (*Manager,
 		RenewCheckInterval: opts.renewCheckInterval,
 		Logger:             zapLogger,
 	})
+	defaultName := defaultServerName(names)
+	if files != nil {
+		// SNI-less clients on an address the local CA has no certificate
+		// for get the administrator's certificate instead (getCertificate).
+		defaultName = ""
+	}
 	m.local = certmagic.New(m.cache, certmagic.Config{
-		Storage: &certmagic.FileStorage{Path: filepath.Dir(ca.dir)}, // absolute
+		Storage: m.storage,
 		Issuers: []certmagic.Issuer{ca},
 		// Local-CA certificates have no OCSP responder and no ACME
 		// renewal info; turning both off keeps certmagic off the
@@ -126,43 +244,177 @@ func newManager(ctx context.Context, cfg Config, opts managerOptions) (*Manager,
 		// the fallback when that IP has no certificate (e.g. a LAN address
 		// not given as --domain): the client then sees a name mismatch it
 		// can report, rather than a bare handshake failure.
-		DefaultServerName: defaultServerName(names),
-		OnEvent:           opts.onEvent,
+		DefaultServerName: defaultName,
+		OnEvent:           m.onEvent,
 		Logger:            zapLogger,
 	})
+	if len(acmeNames) > 0 {
+		// No OnDemand, on purpose: only these names are ever ordered, so a
+		// stranger's SNI cannot make dashbox ask the CA for anything.
+		m.acme, m.acmeObtainer, m.acmeIssuer, err = m.newACMEConfigs(cfg.ACME, certmagic.Config{
+			Storage: m.storage,
+			OnEvent: m.onEvent,
+			Logger:  zapLogger,
+		})
+		if err != nil {
+			m.Close()
+			return nil, err
+		}
+	}
 
-	if err := m.local.ManageSync(ctx, names); err != nil {
+	acmeLabel := ""
+	if cfg.ACME != nil {
+		acmeLabel = issuerLabel(cfg.ACME.caURL())
+	}
+	for _, n := range names {
+		switch {
+		case m.fileDomain[n]:
+			m.status.add(CertStatus{Name: n, Issuer: issuerFiles + cfg.Files.CertFile, PubliclyTrusted: true})
+		case m.acmeNames[n]:
+			m.status.add(CertStatus{Name: n, Issuer: acmeLabel, PubliclyTrusted: true})
+		default:
+			m.status.add(CertStatus{Name: n, Issuer: IssuerLocalCA})
+		}
+	}
+
+	if err := m.local.ManageSync(ctx, localNames); err != nil {
 		m.Close()
 		return nil, fmt.Errorf("cannot get TLS certificates: %w", err)
 	}
-	logger.Info("TLS certificates ready", "names", names, "issuer", "local CA", "root", ca.RootPath())
+	for _, n := range localNames {
+		m.recordServed(n)
+	}
+	logger.Info("local CA certificates ready", "names", localNames, "root", ca.RootPath())
+
+	var pending []string
+	loaded := false
+	for _, n := range acmeNames {
+		// From the state directory, if an earlier run obtained it: a
+		// restart asks the CA for nothing.
+		if _, err := m.acme.CacheManagedCertificate(ctx, n); err == nil {
+			m.recordServed(n)
+			loaded = true
+			continue
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			m.recordFailure(n, fmt.Errorf("stored certificate unusable, obtaining a new one: %w", err), time.Time{})
+		}
+		pending = append(pending, n)
+	}
+
+	if files != nil {
+		files.onChange = m.onFilesChange
+		m.onFilesChange(files.current.Load(), nil)
+		for _, w := range files.current.Load().Warnings {
+			logger.Warn("certificate files: "+w, "cert", cfg.Files.CertFile)
+		}
+		m.wg.Add(1)
+		go m.pollFiles()
+	}
+
+	m.status.logAll()
+
+	for _, n := range pending {
+		m.wg.Add(1)
+		go m.obtainWithRetry(m.ctx, n)
+	}
+	if loaded {
+		// Renew stored ACME certificates that are due now rather than at
+		// certmagic's first maintenance tick, minutes from now.
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			if err := m.cache.RenewManagedCertificates(m.ctx); err != nil {
+				logger.Error("checking stored certificates for renewal", "error", err)
+			}
+		}()
+	}
 	return m, nil
 }
 
-// configFor returns the certmagic config that manages name. Every name is
-// on the local CA for now. An ACME issuer for public names plugs in here:
-// its own certmagic.Config on the same cache, returned for names that a
-// public CA can sign (certmagic.SubjectQualifiesForPublicCert), while
-// localhost, IP addresses and internal names stay on the local CA.
-func (m *Manager) configFor(string) *certmagic.Config {
+// configFor returns the certmagic config that manages name: the ACME one
+// for names the ACME CA signs, the local CA's for the rest.
+func (m *Manager) configFor(name string) *certmagic.Config {
+	if m.acmeNames[name] {
+		return m.acme
+	}
 	return m.local
 }
 
 // TLSConfig returns a new TLS server config that serves the managed
 // certificates: TLS 1.2 and 1.3 only, TLS 1.2 restricted to forward-secret
-// AEAD suites, ALPN "h2" and "http/1.1" ahead of "acme-tls/1". Each call
-// returns a fresh config the caller may change.
+// AEAD suites, ALPN "h2" and "http/1.1" ahead of "acme-tls/1" (which
+// answers TLS-ALPN-01 challenges). A name dashbox does not serve fails the
+// handshake. Each call returns a fresh config the caller may change.
 func (m *Manager) TLSConfig() *cryptotls.Config {
-	return harden(m.local.TLSConfig())
+	cfg := harden(m.local.TLSConfig())
+	cfg.GetCertificate = m.getCertificate
+	return cfg
 }
 
-// HTTPChallengeHandler wraps the handler of the plain-HTTP listener (:80).
-// It returns next unchanged for now: the local CA needs no challenge. When
-// the ACME issuer is added, this answers its HTTP-01 challenges
-// (/.well-known/acme-challenge/) before next sees the request; the HTTP
-// server should already be wrapped so that nothing changes for callers.
+// getCertificate picks the certificate for a handshake: the
+// administrator's files for the names they cover, then certmagic's cache
+// (local CA and ACME certificates, and TLS-ALPN-01 challenge answers).
+// certmagic loads nothing from storage and orders nothing during a
+// handshake (no on-demand TLS), so an unknown name costs a map lookup.
+func (m *Manager) getCertificate(hello *cryptotls.ClientHelloInfo) (*cryptotls.Certificate, error) {
+	if m.files != nil && !isACMEChallengeHello(hello) {
+		if c := m.files.certificateFor(hello); c != nil {
+			return c, nil
+		}
+	}
+	cert, err := m.local.GetCertificate(hello)
+	if err != nil && m.files != nil && hello.ServerName == "" {
+		// An SNI-less client on an address nothing covers gets the
+		// administrator's certificate, like nginx's default server.
+		return &m.files.current.Load().cert, nil
+	}
+	return cert, err
+}
+
+// isACMEChallengeHello reports whether hello is a CA validating TLS-ALPN-01.
+func isACMEChallengeHello(hello *cryptotls.ClientHelloInfo) bool {
+	return len(hello.SupportedProtos) == 1 && hello.SupportedProtos[0] == "acme-tls/1"
+}
+
+// HTTPChallengeHandler wraps the handler of the plain-HTTP listener (:80):
+// it answers the ACME CA's HTTP-01 challenges (/.well-known/acme-challenge/)
+// before next sees the request. Without ACME it returns next unchanged.
 func (m *Manager) HTTPChallengeHandler(next http.Handler) http.Handler {
-	return next
+	if m.acmeIssuer == nil {
+		return next
+	}
+	return m.acmeIssuer.HTTPChallengeHandler(next)
+}
+
+// PubliclyTrusted reports whether the certificate served for serverName
+// (a TLS SNI value) comes from an ACME CA or the administrator's files,
+// rather than the local CA: only then may a response carry HSTS. A
+// browser told to insist on HTTPS for a local-CA name (localhost above
+// all) would lock its users out of every other server on that name.
+func (m *Manager) PubliclyTrusted(serverName string) bool {
+	name := strings.ToLower(strings.TrimSuffix(serverName, "."))
+	if name == "" {
+		return false
+	}
+	if m.files != nil && m.files.current.Load().Covers(name) {
+		return true
+	}
+	return m.acmeNames[name]
+}
+
+// Status returns the state of every served name's certificate: issuer,
+// expiry and last error, as 'dashbox certs' and /healthz show them.
+func (m *Manager) Status() []CertStatus { return m.status.snapshot() }
+
+// ReloadFiles loads the certificate files again now (SIGHUP), even if they
+// look unchanged. A replacement that cannot be served is logged and
+// returned, and the previous certificate stays. Without files it does
+// nothing.
+func (m *Manager) ReloadFiles() error {
+	if m.files == nil {
+		return nil
+	}
+	return m.files.reload(true)
 }
 
 // CA returns the local CA, whose root users trust.
@@ -172,10 +424,146 @@ func (m *Manager) CA() *LocalCA { return m.ca }
 // case, punycode, canonical IP form), in the order they were managed.
 func (m *Manager) Names() []string { return slices.Clone(m.names) }
 
-// Close stops background renewal. The TLS config keeps serving the
-// certificates already in memory. Close may be called more than once.
+// Close stops background work: ACME retries, file polling and renewal.
+// The TLS config keeps serving the certificates already in memory. Close
+// may be called more than once.
 func (m *Manager) Close() {
-	m.closeOnce.Do(m.cache.Stop)
+	m.closeOnce.Do(func() {
+		m.cancel()
+		m.wg.Wait()
+		m.cache.Stop()
+	})
+}
+
+// pollFiles reloads the certificate files when they change, until Close.
+func (m *Manager) pollFiles() {
+	defer m.wg.Done()
+	interval := m.tuning.FilePollInterval
+	if interval <= 0 {
+		interval = DefaultFilePollInterval
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-m.ctx.Done():
+			return
+		case <-tick.C:
+			m.files.reload(false) // logs its own errors
+		}
+	}
+}
+
+// onEvent records certmagic's events in the certificate status: every
+// issuance and renewal (a new expiry), and failed renewals (first obtains
+// of ACME certificates are recorded by obtainWithRetry, which knows when it
+// retries).
+func (m *Manager) onEvent(ctx context.Context, event string, data map[string]any) error {
+	if m.opts.onEvent != nil {
+		if err := m.opts.onEvent(ctx, event, data); err != nil {
+			return err
+		}
+	}
+	name, _ := data["identifier"].(string)
+	switch event {
+	case "cert_obtained":
+		key, _ := data["certificate_path"].(string)
+		notAfter, err := m.storedNotAfter(ctx, key)
+		if err != nil {
+			m.logger.Warn("cannot read the certificate just stored", "name", name, "error", err)
+			return nil
+		}
+		m.status.update(name, func(s *CertStatus) {
+			if strings.HasPrefix(s.Issuer, issuerFiles) {
+				return
+			}
+			s.NotAfter, s.Error, s.ErrorAt, s.NextAttempt = notAfter, "", time.Time{}, time.Time{}
+		})
+	case "cert_failed":
+		if renewal, _ := data["renewal"].(bool); !renewal {
+			return nil
+		}
+		err, _ := data["error"].(error)
+		if err == nil {
+			return nil
+		}
+		m.status.update(name, func(s *CertStatus) {
+			s.Error, s.ErrorAt, s.NextAttempt = oneLine(err), time.Now().UTC(), time.Time{}
+		})
+	}
+	return nil
+}
+
+// storedNotAfter reads the expiry of the certificate at a storage key.
+func (m *Manager) storedNotAfter(ctx context.Context, key string) (time.Time, error) {
+	data, err := m.storage.Load(ctx, key)
+	if err != nil {
+		return time.Time{}, err
+	}
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return time.Time{}, errors.New("no PEM certificate")
+	}
+	leaf, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return leaf.NotAfter.UTC(), nil
+}
+
+// recordServed records that name has a certificate in the cache, with its
+// expiry, and clears any error.
+func (m *Manager) recordServed(name string) {
+	var notAfter time.Time
+	for _, c := range m.cache.AllMatchingCertificates(name) {
+		if c.Leaf != nil && c.Leaf.NotAfter.After(notAfter) {
+			notAfter = c.Leaf.NotAfter.UTC()
+		}
+	}
+	m.status.update(name, func(s *CertStatus) {
+		s.NotAfter, s.Error, s.ErrorAt, s.NextAttempt = notAfter, "", time.Time{}, time.Time{}
+	})
+}
+
+// recordFailure records a failed attempt for name; next is when the next
+// attempt is due (zero if unknown).
+func (m *Manager) recordFailure(name string, err error, next time.Time) {
+	m.status.update(name, func(s *CertStatus) {
+		s.Error, s.ErrorAt, s.NextAttempt = oneLine(err), time.Now().UTC(), next.UTC()
+	})
+}
+
+// onFilesChange records the outcome of (re)loading the certificate files:
+// the names of the pair served, and the error that kept a replacement out.
+func (m *Manager) onFilesChange(kp *KeyPair, err error) {
+	label := issuerFiles + m.files.cfg.CertFile
+	var served []string
+	for _, n := range kp.Names() {
+		if n, nerr := normalizeName(n); nerr == nil {
+			served = append(served, n)
+		}
+	}
+	for n := range m.fileDomain {
+		served = append(served, n)
+	}
+	for _, n := range served {
+		if _, ok := m.status.get(n); !ok {
+			m.status.add(CertStatus{Name: n, Issuer: label, PubliclyTrusted: true})
+		}
+		m.status.update(n, func(s *CertStatus) {
+			s.Issuer, s.PubliclyTrusted, s.NotAfter = label, true, kp.NotAfter().UTC()
+			if err != nil {
+				s.Error, s.ErrorAt = "replacement refused, previous certificate still served: "+oneLine(err), time.Now().UTC()
+			} else {
+				s.Error, s.ErrorAt = "", time.Time{}
+			}
+		})
+	}
+}
+
+// oneLine makes an error fit one log line and one table cell.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
 // servedNames lists the names dashbox serves: localhost, both loopback

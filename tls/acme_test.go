@@ -1,0 +1,259 @@
+package tls
+
+import (
+	cryptotls "crypto/tls"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestACMERefusal(t *testing.T) {
+	const private = "https://ca.corp.example/acme/acme/directory"
+	tests := []struct {
+		ca, name string
+		want     string // substring of the reason; "" means sent to the CA
+	}{
+		{LetsEncryptProduction, "dash.example.com", ""},
+		{LetsEncryptProduction, "xn--bcher-kva.de", ""},
+		{LetsEncryptStaging, "a.b.github.io", ""},
+		{LetsEncryptProduction, "localhost", "localhost"},
+		{LetsEncryptProduction, "app.localhost", "localhost"},
+		{LetsEncryptProduction, "10.0.0.5", "IP addresses"},
+		{LetsEncryptProduction, "203.0.113.9", "IP addresses"},
+		{LetsEncryptProduction, "2001:db8::1", "IP addresses"},
+		{LetsEncryptProduction, "box", "single-label"},
+		{LetsEncryptProduction, "dash.local", "internal"},
+		{LetsEncryptProduction, "dash.internal", "internal"},
+		{LetsEncryptProduction, "dash.home.arpa", "internal"},
+		{LetsEncryptProduction, "dash.lan", ".lan, which is not a public top-level domain"},
+		{LetsEncryptProduction, "dash.corp", ".corp"},
+		{LetsEncryptProduction, "dash.test", ".test"},
+		{LetsEncryptProduction, "co.uk", "public suffix"},
+		// A private CA is asked for internal names: they are what it is for.
+		{private, "dash.internal", ""},
+		{private, "box", ""},
+		{private, "dash.test", ""},
+		{private, "10.0.0.5", "IP addresses"},
+		{private, "localhost", "localhost"},
+	}
+	for _, tt := range tests {
+		got := acmeRefusal(tt.ca, tt.name)
+		if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+			t.Errorf("acmeRefusal(%s, %s) = %q, want %q", tt.ca, tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestValidateACMEDirectory(t *testing.T) {
+	for url, want := range map[string]string{
+		"https://ca.corp.example/acme/acme/directory": "",
+		"https://127.0.0.1:14000/dir":                 "",
+		"http://ca.corp.example/directory":            "served over https://",
+		"ca.corp.example/directory":                   "give the URL",
+		"https://":                                    "give the URL",
+		"https://user:pw@ca.corp.example/dir":         "give the URL",
+		"::":                                          "give the URL",
+	} {
+		err := ValidateACMEDirectory(url)
+		if (want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Errorf("ValidateACMEDirectory(%q) = %v, want %q", url, err, want)
+		}
+	}
+}
+
+func TestLoadCARoots(t *testing.T) {
+	pki := newTestPKI(t)
+	dir := t.TempDir()
+	good := filepath.Join(dir, "root.pem")
+	replaceFile(t, good, pemCert(pki.root))
+	if data, err := LoadCARoots(good); err != nil || len(data) == 0 {
+		t.Errorf("LoadCARoots(good) = %d bytes, %v", len(data), err)
+	}
+	garbage := filepath.Join(dir, "garbage.pem")
+	replaceFile(t, garbage, []byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"))
+	for file, want := range map[string]string{
+		filepath.Join(dir, "missing.pem"): "cannot read --acme-ca-root",
+		dir:                               "cannot read --acme-ca-root",
+		garbage:                           "does not parse",
+		filepath.Join(dir, "empty.pem"):   "holds no PEM certificate",
+	} {
+		if strings.HasSuffix(file, "empty.pem") {
+			replaceFile(t, file, []byte("nothing here\n"))
+		}
+		if _, err := LoadCARoots(file); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("LoadCARoots(%s) = %v, want %q", filepath.Base(file), err, want)
+		}
+	}
+}
+
+// The retry schedule starts at a minute (never a tight loop), never
+// shrinks, and repeats its last interval forever.
+func TestBackoff(t *testing.T) {
+	prev := time.Duration(0)
+	for i := range 30 {
+		d := backoff(nil, i)
+		if d < time.Minute || d < prev {
+			t.Fatalf("attempt %d waits %v after %v", i, d, prev)
+		}
+		prev = d
+	}
+	if backoff(nil, 1000) != DefaultRetryIntervals[len(DefaultRetryIntervals)-1] {
+		t.Error("the last interval does not repeat")
+	}
+	short := []time.Duration{time.Millisecond, 2 * time.Millisecond}
+	if backoff(short, 0) != time.Millisecond || backoff(short, 5) != 2*time.Millisecond {
+		t.Error("tuned intervals not used")
+	}
+}
+
+// With ACME, the --domain names a CA will sign go to it, in the background;
+// every other name stays on the local CA and is served at once. While the
+// CA cannot be reached, the failure is recorded with its reason and the
+// next attempt, and those names fail the handshake cleanly.
+func TestManagerIssuerPolicy(t *testing.T) {
+	// A CA address nothing listens on: every attempt fails at once.
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	caURL := "https://" + closed.Addr().String() + "/dir"
+	closed.Close()
+	httpsLn := listenLoopback(t)
+	httpLn := listenLoopback(t)
+
+	m := mustNewManager(t, Config{
+		Domains: []string{"dash.internal", "10.1.2.3", "Box"},
+		ACME:    &ACMEConfig{CA: caURL, HTTPSAddr: httpsLn.Addr().String(), HTTPAddr: httpLn.Addr().String()},
+		Tuning:  Tuning{RetryIntervals: []time.Duration{time.Hour}},
+	}, managerOptions{hostname: func() (string, error) { return "box", nil }})
+
+	for name, wantACME := range map[string]bool{
+		"dash.internal": true, "box": true, // a private CA signs internal names
+		"10.1.2.3": false, "localhost": false, "127.0.0.1": false, "::1": false,
+	} {
+		if got := m.configFor(name) == m.acme; got != wantACME {
+			t.Errorf("%s on ACME = %v, want %v", name, got, wantACME)
+		}
+		if got := m.PubliclyTrusted(strings.ToUpper(name)); got != wantACME {
+			t.Errorf("PubliclyTrusted(%s) = %v, want %v", name, got, wantACME)
+		}
+	}
+
+	// The failure is recorded, with when the next attempt is due.
+	var s CertStatus
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s, _ = m.status.get("dash.internal")
+		if s.Error != "" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond) // polling the recorded state
+	}
+	if !strings.Contains(s.Error, "connection refused") || s.ErrorAt.IsZero() || time.Until(s.NextAttempt) < 50*time.Minute {
+		t.Errorf("status while the CA is down = %+v", s)
+	}
+	if s.Issuer != "ACME "+caURL || !s.NotAfter.IsZero() || !s.PubliclyTrusted {
+		t.Errorf("status of the pending name = %+v", s)
+	}
+	if s, _ := m.status.get("10.1.2.3"); s.Issuer != IssuerLocalCA || s.NotAfter.IsZero() || s.Error != "" {
+		t.Errorf("status of a local name = %+v", s)
+	}
+
+	srv := startTLSServer(t, "tcp4", m.TLSConfig())
+	if _, hello, err := srv.dial(t, &cryptotls.Config{ServerName: "localhost", RootCAs: rootPool(t, m.CA())}); err != nil {
+		t.Errorf("localhost while the CA is down: %v (server: %v)", err, hello.err)
+	}
+	if _, hello, err := srv.dial(t, &cryptotls.Config{ServerName: "dash.internal", InsecureSkipVerify: true}); err == nil {
+		t.Error("handshake for a name without a certificate yet succeeded")
+	} else if hello.err == nil || !strings.Contains(hello.err.Error(), "no certificate") {
+		t.Errorf("server side of the failed handshake: %v", hello.err)
+	}
+
+	// The status file has the same.
+	report, err := ReadStatus(filepath.Dir(m.CA().dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range report.Certificates {
+		names = append(names, c.Name)
+		if c.Name == "dash.internal" && !strings.Contains(c.Error, "connection refused") {
+			t.Errorf("status file: %+v", c)
+		}
+	}
+	if !slices.Equal(names, m.Names()) || report.PID != os.Getpid() {
+		t.Errorf("status file lists %v (pid %d), want %v", names, report.PID, m.Names())
+	}
+}
+
+// HTTP-01 answers come before the redirect; everything else reaches it.
+func TestHTTPChallengeHandler(t *testing.T) {
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusPermanentRedirect) })
+
+	local := mustNewManager(t, Config{}, managerOptions{})
+	if h := local.HTTPChallengeHandler(next); h == nil {
+		t.Fatal("nil handler")
+	}
+
+	m := mustNewManager(t, Config{
+		Domains: []string{"dash.internal"},
+		ACME:    &ACMEConfig{CA: "https://127.0.0.1:1/dir", HTTPSAddr: listenLoopback(t).Addr().String(), HTTPAddr: listenLoopback(t).Addr().String()},
+		Tuning:  Tuning{RetryIntervals: []time.Duration{time.Hour}},
+	}, managerOptions{})
+	for _, path := range []string{"/", "/.well-known/acme-challenge/unknown-token"} {
+		w := httptest.NewRecorder()
+		m.HTTPChallengeHandler(next).ServeHTTP(w, httptest.NewRequest("GET", "http://dash.internal"+path, nil))
+		if w.Code != http.StatusPermanentRedirect {
+			t.Errorf("%s: %d, want the redirect", path, w.Code)
+		}
+	}
+}
+
+// listenLoopback holds a loopback port for the test, standing in for
+// dashbox's listeners.
+func listenLoopback(tb testing.TB) net.Listener {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+func TestReadStatus(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := ReadStatus(dir); err == nil || !strings.Contains(err.Error(), "start 'dashbox serve --state-dir") {
+		t.Errorf("missing: %v", err)
+	}
+	replaceFile(t, filepath.Join(dir, StatusFileName), []byte("{"))
+	if _, err := ReadStatus(dir); err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Errorf("damaged: %v", err)
+	}
+
+	m := mustNewManager(t, Config{StateDir: dir}, managerOptions{hostname: func() (string, error) { return "", nil }})
+	report, err := ReadStatus(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Certificates) != 3 || time.Since(report.Updated) > time.Minute {
+		t.Fatalf("report = %+v", report)
+	}
+	for _, c := range report.Certificates {
+		served := m.cache.AllMatchingCertificates(c.Name)
+		if c.Issuer != IssuerLocalCA || len(served) != 1 || !c.NotAfter.Equal(served[0].Leaf.NotAfter) || c.Error != "" {
+			t.Errorf("%+v (served %d)", c, len(served))
+		}
+	}
+	// Written atomically: no temporary files left behind.
+	leftovers, _ := filepath.Glob(filepath.Join(dir, "."+StatusFileName+".tmp-*"))
+	if len(leftovers) != 0 {
+		t.Errorf("temporary files left: %v", leftovers)
+	}
+}
