@@ -31,6 +31,7 @@ Commands:
   serve     serve the dashboards over HTTPS, redirecting HTTP to HTTPS
   service   install and control dashbox as a hardened systemd service
   ca        print the local CA's root certificate (PEM) and its SHA-256 fingerprint
+  certs     print each certificate's issuer, expiry and last error (from the state directory)
   version   print the version, commit, build date and Go version
   help      print this help, or a command's: dashbox help serve
 
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = runServe(ctx, rest, getenv, stdout, stderr)
 	case "ca":
 		err = runCA(ctx, rest, getenv, stdout, stderr)
+	case "certs":
+		err = runCerts(rest, getenv, stdout)
 	case "service":
 		err = runService(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":

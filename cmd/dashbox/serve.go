@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/mail"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -23,9 +25,21 @@ import (
 
 const serveUsage = `Usage: dashbox serve [flags]
 
-Serves the dashboards over HTTPS, and redirects plain HTTP to HTTPS. The
-certificate comes from dashbox's own local CA, created once in the state
-directory; 'dashbox ca' prints its root so browsers and clients can trust it.
+Serves the dashboards over HTTPS, and redirects plain HTTP to HTTPS.
+
+Certificates:
+  --domain names get publicly trusted certificates from Let's Encrypt (or
+  the ACME CA of --acme-ca), obtained in the background and renewed while
+  serving. Using ACME means agreeing to the CA's terms (Let's Encrypt's
+  Subscriber Agreement: https://letsencrypt.org/repository/). The names must
+  resolve to this server, with ports 80 and 443 reachable by the CA. Try
+  --acme-staging first: production allows 5 certificates for the same names
+  a week.
+  localhost, IP addresses and names no public CA signs (single-label, .local,
+  .internal, ...) get certificates from dashbox's own local CA, created once
+  in the state directory; 'dashbox ca' prints its root.
+  --tls-cert and --tls-key serve your own certificate files instead of ACME.
+  'dashbox certs' prints each certificate's issuer, expiry and last error.
 
 Flags (each also read from DASHBOX_<NAME>, such as DASHBOX_HTTPS_ADDR; flags win):
 `
@@ -41,6 +55,17 @@ type serveConfig struct {
 	logFormat       string
 	logLevel        string
 	shutdownTimeout time.Duration
+	acme            bool
+	acmeStaging     bool
+	acmeCA          string
+	acmeCARoot      string
+	email           string
+	tlsCert         string
+	tlsKey          string
+	hsts            bool
+
+	// acmeRoots is the content of acmeCARoot, read by validate.
+	acmeRoots []byte
 
 	// explicit holds the flags given on the command line or through the
 	// environment, as "--name=value": what 'service install' writes into
@@ -62,6 +87,14 @@ func parseServe(args []string, getenv func(string) string, stdout io.Writer) (*s
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "format of the error and event log on stderr: text or json")
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "least severe level logged: debug, info, warn or error")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", server.DefaultShutdownTimeout, "how long in-flight requests may take to finish after SIGTERM")
+	fs.BoolVar(&cfg.acme, "acme", true, "get publicly trusted certificates for --domain names from an ACME CA (Let's Encrypt unless --acme-ca); false keeps every name on the local CA")
+	fs.BoolVar(&cfg.acmeStaging, "acme-staging", false, "use Let's Encrypt's staging CA: untrusted certificates, generous limits; try a set-up there first")
+	fs.StringVar(&cfg.acmeCA, "acme-ca", "", "`URL` of another ACME CA's directory, such as a private step-ca (https://ca.example.com/acme/acme/directory)")
+	fs.StringVar(&cfg.acmeCARoot, "acme-ca-root", "", "PEM `file` with the root certificate of the --acme-ca, when the system does not trust it")
+	fs.StringVar(&cfg.email, "email", "", "contact `address` of the ACME account (optional): the CA may write there about it")
+	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "serve this certificate chain (PEM `file`, server certificate first) instead of ACME; reloaded when it changes and on SIGHUP")
+	fs.StringVar(&cfg.tlsKey, "tls-key", "", "PEM `file` with the private key of --tls-cert")
+	fs.BoolVar(&cfg.hsts, "hsts", true, "send Strict-Transport-Security (one year) with publicly trusted certificates (ACME, --tls-cert), never with the local CA's")
 	explicit, err := parseFlagsExplicit(fs, args, getenv)
 	if err != nil {
 		return nil, err
@@ -99,8 +132,111 @@ func (c *serveConfig) validate() error {
 	if c.shutdownTimeout <= 0 {
 		return usageError{fmt.Sprintf("invalid --shutdown-timeout %s: give a positive duration such as 10s", c.shutdownTimeout)}
 	}
+	return c.validateCertificates()
+}
+
+// validateCertificates checks the certificate flags and how they combine:
+//
+//   - --tls-cert and --tls-key go together, and replace ACME: the ACME
+//     flags are refused with them, and every --domain must be covered by
+//     the certificate (the files are read and checked: readable, key
+//     matching, not expired).
+//   - --acme-staging and --acme-ca both choose the CA: one at most.
+//     --acme-ca-root only makes sense with --acme-ca.
+//   - ACME flags need ACME (not --acme=false) and a --domain to use them.
+func (c *serveConfig) validateCertificates() error {
+	var acmeFlags []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"--acme-staging", c.acmeStaging},
+		{"--acme-ca", c.acmeCA != ""},
+		{"--acme-ca-root", c.acmeCARoot != ""},
+		{"--email", c.email != ""},
+	} {
+		if f.set {
+			acmeFlags = append(acmeFlags, f.name)
+		}
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return usageError{"--tls-cert and --tls-key go together: give the certificate file and its key file, or neither"}
+	}
+	if c.tlsCert != "" {
+		if len(acmeFlags) > 0 {
+			return usageError{fmt.Sprintf("%s does not apply with --tls-cert: certificate files replace ACME; drop one or the other", acmeFlags[0])}
+		}
+		kp, err := dashtls.LoadKeyPair(c.tlsCert, c.tlsKey)
+		if err != nil {
+			return err
+		}
+		return kp.CheckCovers(c.domains)
+	}
+	if len(acmeFlags) > 0 {
+		if !c.acme {
+			return usageError{fmt.Sprintf("%s needs ACME, which --acme=false turns off: drop one or the other", acmeFlags[0])}
+		}
+		if len(c.domains) == 0 {
+			return usageError{fmt.Sprintf("%s needs a --domain: only names given with --domain get certificates from an ACME CA", acmeFlags[0])}
+		}
+	}
+	if c.acmeStaging && c.acmeCA != "" {
+		return usageError{"--acme-staging and --acme-ca both choose the ACME CA: give one of them"}
+	}
+	if c.acmeCARoot != "" && c.acmeCA == "" {
+		return usageError{"--acme-ca-root is the root of an --acme-ca: give --acme-ca too (Let's Encrypt needs no root)"}
+	}
+	if c.acmeCA != "" {
+		if err := dashtls.ValidateACMEDirectory(c.acmeCA); err != nil {
+			return usageError{err.Error()}
+		}
+	}
+	if c.acmeCARoot != "" {
+		roots, err := dashtls.LoadCARoots(c.acmeCARoot)
+		if err != nil {
+			return err
+		}
+		c.acmeRoots = roots
+	}
+	if c.email != "" {
+		if a, err := mail.ParseAddress(c.email); err != nil || a.Address != c.email || a.Name != "" {
+			return usageError{fmt.Sprintf("invalid --email %q: give a bare address such as ops@example.com", c.email)}
+		}
+	}
 	return nil
 }
+
+// tlsConfig is the certificate configuration for serving on ln.
+func (c *serveConfig) tlsConfig(ln *server.Listeners, logger *slog.Logger) dashtls.Config {
+	cfg := dashtls.Config{StateDir: c.stateDir, Domains: c.domains, Logger: logger, Tuning: tlsTuning}
+	switch {
+	case c.tlsCert != "":
+		cfg.Files = &dashtls.FilesConfig{CertFile: c.tlsCert, KeyFile: c.tlsKey}
+	case c.acme && len(c.domains) > 0:
+		acme := &dashtls.ACMEConfig{
+			CA:         c.acmeCA,
+			RootsPEM:   c.acmeRoots,
+			Email:      c.email,
+			HTTPSAddr:  ln.HTTPSAddr().String(),
+			Challenges: acmeChallenges,
+		}
+		if c.acmeStaging {
+			acme.CA = dashtls.LetsEncryptStaging
+		}
+		if a := ln.HTTPAddr(); a != nil {
+			acme.HTTPAddr = a.String()
+		}
+		cfg.ACME = acme
+	}
+	return cfg
+}
+
+// Knobs for tests, which shorten certmagic's schedules and pick one ACME
+// challenge at a time; production leaves them zero.
+var (
+	tlsTuning      dashtls.Tuning
+	acmeChallenges []string
+)
 
 // defaultStateDir follows systemd first: under a unit with StateDirectory=,
 // $STATE_DIRECTORY names the directory systemd made for the service.
@@ -189,7 +325,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	certs, err := dashtls.New(ctx, dashtls.Config{StateDir: cfg.stateDir, Domains: cfg.domains, Logger: logger})
+	certs, err := dashtls.New(ctx, cfg.tlsConfig(ln, logger))
 	if err != nil {
 		return err
 	}
@@ -198,15 +334,22 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	logger.Info("local CA", "root", ca.RootPath(), "sha256", ca.Fingerprint(),
 		"trust", "dashbox ca --state-dir "+cfg.stateDir+" > dashbox-root.crt")
 
-	stopHUP := reopenOnSIGHUP(accessLog, logger)
+	stopHUP := onSIGHUP(logger, accessLog, certs)
 	defer stopHUP()
+
+	deps := server.Deps{Static: assets, Pages: pg, AccessLog: accessLogW, Logger: logger,
+		HealthDetails: func() map[string]any { return map[string]any{"certificates": certs.Status()} },
+	}
+	if cfg.hsts {
+		deps.HSTS = func(r *http.Request) bool { return certs.PubliclyTrusted(r.TLS.ServerName) }
+	}
 
 	served = true
 	stopNotify := context.AfterFunc(ctx, func() { service.Notify("STOPPING=1") })
 	defer stopNotify()
 	return ln.Serve(ctx, server.Config{
 		TLSConfig:       certs.TLSConfig(),
-		Handler:         server.NewHandler(server.Deps{Static: assets, Pages: pg, AccessLog: accessLogW, Logger: logger}),
+		Handler:         server.NewHandler(deps),
 		HTTPHandler:     server.NewHTTPHandler(ln.HTTPSPort(), accessLogW, certs.HTTPChallengeHandler),
 		ShutdownTimeout: cfg.shutdownTimeout,
 		Logger:          logger,
@@ -239,9 +382,10 @@ func homeURL(cfg *serveConfig, port int) string {
 	return "https://" + host + ":" + strconv.Itoa(port) + "/"
 }
 
-// reopenOnSIGHUP reopens the access log whenever the process gets SIGHUP, as
-// nginx does, so logrotate can move the file away.
-func reopenOnSIGHUP(l *server.LogFile, logger *slog.Logger) (stop func()) {
+// onSIGHUP reopens the access log whenever the process gets SIGHUP, as
+// nginx does, so logrotate can move the file away, and reloads the
+// certificate files (--tls-cert), so a renewed certificate is served at once.
+func onSIGHUP(logger *slog.Logger, l *server.LogFile, certs *dashtls.Manager) (stop func()) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	done := make(chan struct{})
@@ -254,6 +398,7 @@ func reopenOnSIGHUP(l *server.LogFile, logger *slog.Logger) (stop func()) {
 				} else {
 					logger.Info("access log reopened")
 				}
+				certs.ReloadFiles() // logs its outcome; a broken file keeps the old certificate
 			case <-done:
 				return
 			}
