@@ -31,7 +31,7 @@ run: build
 	./bin/dashbox serve --https-addr :8443 --http-addr :8080
 
 ## test: vet, unit and end-to-end tests, then the self-signed mode with no network at all
-test: test-deps generate
+test: test-deps test-pebble generate
 	$(GO) vet ./...
 	$(MAKE) test-go test-offline test-cross
 
@@ -49,6 +49,21 @@ test-offline: generate
 	$(GO) build -o bin/dashbox-e2e ./cmd/dashbox
 	unshare $(if $(filter 0,$(shell id -u)),-n,-rn) sh -c 'ip link set lo up && \
 		DASHBOX_TEST_BINARY=$(CURDIR)/bin/dashbox-e2e bin/dashbox-e2e.test -test.count=1 -test.run "TestServe|TestAccessLog|TestSIG"'
+
+# Pebble, Let's Encrypt's ACME test server, and pebble-challtestsrv (its DNS) for the ACME end-to-end tests in
+# cmd/dashbox: built once with `go install` at a pinned version into a cache outside the clone, one folder per
+# version. The tests find them through DASHBOX_PEBBLE_BIN_DIR (exported to every recipe) and fail, saying to run
+# `make test-pebble`, when they are missing.
+PEBBLE_VERSION ?= v2.10.3
+PEBBLE_BIN_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/dashbox-test/pebble-$(PEBBLE_VERSION)
+export DASHBOX_PEBBLE_BIN_DIR := $(PEBBLE_BIN_DIR)
+
+.PHONY: test-pebble
+## test-pebble: install Pebble and pebble-challtestsrv (pinned, cached) for the ACME tests
+test-pebble: $(PEBBLE_BIN_DIR)/pebble $(PEBBLE_BIN_DIR)/pebble-challtestsrv
+
+$(PEBBLE_BIN_DIR)/pebble $(PEBBLE_BIN_DIR)/pebble-challtestsrv:
+	GOBIN=$(PEBBLE_BIN_DIR) $(GO) install github.com/letsencrypt/pebble/v2/cmd/$(@F)@$(PEBBLE_VERSION)
 
 ## test-deps: install the Debian packages the tests use, when missing
 test-deps:

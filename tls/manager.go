@@ -454,10 +454,10 @@ func (m *Manager) pollFiles() {
 	}
 }
 
-// onEvent records certmagic's events in the certificate status: every
-// issuance and renewal (a new expiry), and failed renewals (first obtains
-// of ACME certificates are recorded by obtainWithRetry, which knows when it
-// retries).
+// onEvent records certmagic's renewal events in the certificate status: a
+// new expiry, or the error of a failed renewal (certmagic retries those on
+// its own schedule). Renewed certificates are swapped into the cache right
+// after the event; the previous one is served until then.
 func (m *Manager) onEvent(ctx context.Context, event string, data map[string]any) error {
 	if m.opts.onEvent != nil {
 		if err := m.opts.onEvent(ctx, event, data); err != nil {
@@ -465,6 +465,12 @@ func (m *Manager) onEvent(ctx context.Context, event string, data map[string]any
 		}
 	}
 	name, _ := data["identifier"].(string)
+	renewal, _ := data["renewal"].(bool)
+	if !renewal {
+		// A first certificate is recorded by whoever puts it in the cache
+		// (newManager, obtainWithRetry): only then is it served.
+		return nil
+	}
 	switch event {
 	case "cert_obtained":
 		key, _ := data["certificate_path"].(string)
@@ -480,9 +486,6 @@ func (m *Manager) onEvent(ctx context.Context, event string, data map[string]any
 			s.NotAfter, s.Error, s.ErrorAt, s.NextAttempt = notAfter, "", time.Time{}, time.Time{}
 		})
 	case "cert_failed":
-		if renewal, _ := data["renewal"].(bool); !renewal {
-			return nil
-		}
 		err, _ := data["error"].(error)
 		if err == nil {
 			return nil

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"io"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	dashtls "github.com/dashbox/dashbox/tls"
+)
+
+// TestServeCertificateFiles: an administrator's certificate and key are
+// served for their names, with HSTS; a renewed pair dropped in place is
+// served to the next connection while an open keep-alive connection keeps
+// working; a broken replacement is logged and the old certificate stays.
+func TestServeCertificateFiles(t *testing.T) {
+	ca := newTestCA(t, "Corp Root")
+	dir := t.TempDir()
+	certFile, keyFile, first := ca.writePair(t, dir, []string{"files.test"}, time.Time{}, time.Time{})
+	useTLSTuning(t, dashtls.Tuning{FilePollInterval: 20 * time.Millisecond}, nil)
+	d := mustStart(t, "--tls-cert", certFile, "--tls-key", keyFile, "--domain", "files.test")
+
+	client := nameClient(d, "files.test", ca.pool())
+	resp, err := client.Get("https://files.test/")
+	if err != nil {
+		t.Fatalf("GET with the administrator's certificate: %v", err)
+	}
+	resp.Body.Close()
+	if !resp.TLS.PeerCertificates[0].Equal(first) {
+		t.Error("not the file's certificate")
+	}
+	if got := resp.Header.Get("Strict-Transport-Security"); got != "max-age=31536000" {
+		t.Errorf("HSTS with the administrator's certificate: %q", got)
+	}
+	resp, _ = getURL(t, d.client, d.localhostURL("/healthz")) // localhost: still the local CA
+	if got := resp.Header.Get("Strict-Transport-Security"); got != "" {
+		t.Errorf("HSTS with the local CA's certificate: %q", got)
+	}
+
+	// A kept-alive HTTP/1.1 connection made before the replacement.
+	conn, err := tls.Dial("tcp", d.httpsAddr, &tls.Config{ServerName: "files.test", RootCAs: ca.pool(), NextProtos: []string{"http/1.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	br := bufio.NewReader(conn)
+	keepAliveGet := func() int {
+		t.Helper()
+		if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: files.test\r\n\r\n"); err != nil {
+			t.Fatalf("kept-alive connection: %v", err)
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("kept-alive connection: %v", err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := keepAliveGet(); code != 200 {
+		t.Fatalf("first request: %d", code)
+	}
+
+	_, _, second := ca.writePair(t, dir, []string{"files.test"}, time.Time{}, time.Now().Add(20*time.Hour))
+	poll(t, "the renewed certificate on a new connection", func() bool { return servedLeaf(t, d, "files.test", ca.pool()).Equal(second) })
+	if code := keepAliveGet(); code != 200 {
+		t.Errorf("request on the connection opened before the swap: %d", code)
+	}
+	if !conn.ConnectionState().PeerCertificates[0].Equal(first) {
+		t.Error("the open connection changed certificate")
+	}
+
+	// Broken: the key of another certificate.
+	_, otherKey, _ := ca.issue(t, []string{"files.test"}, time.Time{}, time.Time{})
+	replaceFile(t, keyFile, otherKey)
+	ev := waitLogEvent(t, d, "the refusal of the broken files", 1, func(ev map[string]any) bool {
+		return ev["msg"] == "certificate files changed but cannot be served; still serving the previous certificate"
+	})
+	if !strings.Contains(str(ev["error"]), "does not match") {
+		t.Errorf("logged reason: %v", ev["error"])
+	}
+	if !servedLeaf(t, d, "files.test", ca.pool()).Equal(second) {
+		t.Error("a broken replacement replaced the certificate")
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"dashbox", "certs", "--state-dir", d.stateDir}, noEnv, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if line := lineWith(out.String(), "files.test"); !strings.Contains(line, "file "+certFile) || !strings.Contains(line, "replacement refused") {
+		t.Errorf("dashbox certs: %q", line)
+	}
+}
+
+// TestSIGHUPReloadsCertificateFiles: SIGHUP reloads the files at once.
+func TestSIGHUPReloadsCertificateFiles(t *testing.T) {
+	ca := newTestCA(t, "Corp Root")
+	dir := t.TempDir()
+	certFile, keyFile, _ := ca.writePair(t, dir, []string{"files.test"}, time.Time{}, time.Time{})
+	p := mustStartProcess(t, "--tls-cert", certFile, "--tls-key", keyFile)
+	_, _, renewed := ca.writePair(t, dir, []string{"files.test"}, time.Time{}, time.Now().Add(20*time.Hour))
+	p.signal(t, syscall.SIGHUP)
+	p.waitLog(t, "certificate files reloaded; new connections get the new certificate")
+	conn, err := tls.Dial("tcp", p.httpsAddr, &tls.Config{ServerName: "files.test", RootCAs: ca.pool()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if got := conn.ConnectionState().PeerCertificates[0]; !got.Equal(renewed) {
+		t.Errorf("after SIGHUP: serial %s, want the renewed %s", got.SerialNumber, renewed.SerialNumber)
+	}
+	p.signal(t, syscall.SIGTERM)
+	if err := p.cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func lineWith(text, s string) string {
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, s) {
+			return l
+		}
+	}
+	return ""
+}
