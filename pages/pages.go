@@ -1,41 +1,60 @@
 // Package pages renders dashbox's HTML: the layout every page shares, the home
-// page that lists the dashboards, and the 404 page. Templates are parsed once,
-// at start, and every page is rendered into a buffer before anything is
-// written, so a template error becomes a clean 500, never half a page.
+// page that lists the dashboards, the dashboards themselves (the 18 pages of
+// the Dash multi-page demo, one Go file each, listed in registry.go) with
+// their callbacks, and the 404 page.
+//
+// Everything that can be done once is done in New: data sets are parsed,
+// every dashboard's callbacks run with their initial values, and every page
+// is rendered and compressed. Serving a page is writing bytes; serving a
+// callback is one Go function call and a JSON encoding.
 package pages
 
 import (
 	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
+	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 )
 
 //go:embed templates/*.html
 var templateFS embed.FS
 
+// componentTemplates hold the components' templates; they need no asset
+// URLs, so callbacks (tables' pages) can render them too.
+var componentTemplates = template.Must(template.ParseFS(templateFS, "templates/components.html"))
+
 // Options configures New.
 type Options struct {
 	// AssetURL maps an asset name such as "css/dashbox.css" to the URL it is
 	// served at, normally the static package's fingerprinted URL. Required.
 	AssetURL func(name string) (string, error)
-	// Logger receives rendering errors. Nil discards them.
+	// Logger receives rendering and callback errors. Nil discards them.
 	Logger *slog.Logger
 }
 
-// Pages holds the parsed templates.
+// Pages holds the rendered pages and the dashboards' callbacks.
 type Pages struct {
-	logger *slog.Logger
-	home   *template.Template
-	notFnd *template.Template
+	logger     *slog.Logger
+	dashboard  *template.Template
+	notFound   *template.Template
+	home       *renderedPage
+	dashboards []*builtDashboard
 }
 
-// New parses the templates. It fails when a template is broken or names an
-// asset AssetURL does not know, so such mistakes stop start-up (and tests)
-// rather than a visitor's page.
+// New loads the data sets, builds every dashboard and renders every page.
+// It fails when a template, a dashboard or a data set is broken, or a page
+// names an asset AssetURL does not know (such as ECharts in a build made
+// without make), so such mistakes stop start-up (and tests) rather than a
+// visitor's page.
 func New(opts Options) (*Pages, error) {
 	if opts.AssetURL == nil {
 		return nil, fmt.Errorf("pages: Options.AssetURL is required")
@@ -44,70 +63,230 @@ func New(opts Options) (*Pages, error) {
 	if p.logger == nil {
 		p.logger = slog.New(slog.DiscardHandler)
 	}
-	funcs := template.FuncMap{"asset": opts.AssetURL}
+	assetURL := func(name string) (string, error) {
+		u, err := opts.AssetURL(name)
+		if err != nil && strings.HasPrefix(name, "vendor/") {
+			return "", fmt.Errorf("%w; the npm files are copied in by `make vendor` (make build does it): build dashbox with make", err)
+		}
+		return u, err
+	}
+	funcs := template.FuncMap{"asset": assetURL}
 	parse := func(page string) (*template.Template, error) {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+page)
 		if err != nil {
 			return nil, fmt.Errorf("pages: parsing %s: %w", page, err)
 		}
-		// Render once with empty data so a missing asset fails now.
-		if err := t.Execute(&bytes.Buffer{}, pageData{}); err != nil {
-			return nil, fmt.Errorf("pages: rendering %s: %w", page, err)
-		}
 		return t, nil
 	}
 	var err error
-	if p.home, err = parse("home.html"); err != nil {
+	if p.notFound, err = parse("notfound.html"); err != nil {
 		return nil, err
 	}
-	if p.notFnd, err = parse("notfound.html"); err != nil {
+	if p.dashboard, err = parse("dashboard.html"); err != nil {
+		return nil, err
+	}
+	// Render the 404 page once with empty data so a missing asset fails now.
+	if _, err := p.render(p.notFound, http.StatusNotFound, pageData{}); err != nil {
+		return nil, err
+	}
+
+	data, err := loadData()
+	if err != nil {
+		return nil, err
+	}
+	if p.dashboards, err = p.buildAll(data); err != nil {
+		return nil, err
+	}
+	var links []dashboardLink
+	paths := map[string]bool{}
+	for _, d := range p.dashboards {
+		if paths[d.Path] {
+			return nil, fmt.Errorf("pages: two dashboards at %s", d.Path)
+		}
+		paths[d.Path] = true
+		links = append(links, dashboardLink{Path: d.Path, Title: d.Title, Description: d.Description})
+	}
+
+	home, err := parse("home.html")
+	if err != nil {
+		return nil, err
+	}
+	if p.home, err = p.render(home, http.StatusOK, pageData{Title: "Dashboards", Dashboards: links}); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-// pageData is what every template sees.
-type pageData struct {
-	Title string
-	Path  string
+// buildAll builds the registered dashboards, several at a time: rendering
+// their charts through go-echarts' templates is most of dashbox's start-up
+// time. The first error in registry order wins, so failures are stable.
+func (p *Pages) buildAll(data *Data) ([]*builtDashboard, error) {
+	built := make([]*builtDashboard, len(registry))
+	errs := make([]error, len(registry))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, newDashboard := range registry {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			built[i], errs[i] = p.build(newDashboard(data))
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return built, nil
 }
 
+// pageData is what every template sees.
+type pageData struct {
+	Title       string
+	Description string
+	// Path is the request's path, on the 404 page.
+	Path string
+	// Content is a dashboard's rendered layout.
+	Content template.HTML
+	// Callbacks is the JSON of the dashboard's callbacks for dashbox.js.
+	Callbacks template.JS
+	// Charts loads ECharts; Script loads dashbox.js.
+	Charts, Script bool
+	// Dashboards are the home page's links.
+	Dashboards []dashboardLink
+}
+
+type dashboardLink struct{ Path, Title, Description string }
+
 // Home serves the home page.
-func (p *Pages) Home() http.Handler {
-	return p.handler(p.home, http.StatusOK, func(r *http.Request) pageData {
-		return pageData{Title: "Dashboards"}
-	})
+func (p *Pages) Home() http.Handler { return p.home }
+
+// Dashboards registers every dashboard's page and callbacks through add,
+// which has the signature of chi's Router.Method: the page for GET, each
+// callback for GET (inputs in the query) and POST (inputs in a form body).
+func (p *Pages) Dashboards(add func(method, pattern string, h http.Handler)) {
+	for _, d := range p.dashboards {
+		add(http.MethodGet, d.Path, d.page)
+		for _, cb := range d.Callbacks {
+			h := p.callbackHandler(cb)
+			add(http.MethodGet, d.CallbackURL(cb.Name), h)
+			add(http.MethodPost, d.CallbackURL(cb.Name), h)
+		}
+	}
 }
 
 // NotFound serves the 404 page, with a link home, for every path no route
 // matches. (A page that silently showed the index instead would hide broken
 // links.)
 func (p *Pages) NotFound() http.Handler {
-	return p.handler(p.notFnd, http.StatusNotFound, func(r *http.Request) pageData {
-		return pageData{Title: "Page not found", Path: r.URL.Path}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page, err := p.render(p.notFound, http.StatusNotFound, pageData{Title: "Page not found", Path: r.URL.Path})
+		if err != nil {
+			p.logger.Error("rendering page", "path", r.URL.Path, "err", err)
+			http.Error(w, "500 Internal Server Error", http.StatusInternalServerError)
+			return
+		}
+		page.ServeHTTP(w, r)
 	})
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// handler renders t with the data from data(r) under the given status.
-func (p *Pages) handler(t *template.Template, status int, data func(*http.Request) pageData) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		buf := bufPool.Get().(*bytes.Buffer)
-		buf.Reset()
-		defer bufPool.Put(buf)
-		if err := t.Execute(buf, data(r)); err != nil {
-			p.logger.Error("rendering page", "path", r.URL.Path, "err", err)
-			http.Error(w, "500 Internal Server Error", http.StatusInternalServerError)
+// render executes t into a renderedPage. Pages rendered at start are also
+// compressed; the 404 page, rendered per request, is sent as it is.
+func (p *Pages) render(t *template.Template, status int, data pageData) (*renderedPage, error) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := t.Execute(buf, data); err != nil {
+		return nil, fmt.Errorf("pages: rendering %q: %w", data.Title, err)
+	}
+	page := &renderedPage{status: status, body: bytes.Clone(buf.Bytes())}
+	page.length = []string{strconv.Itoa(len(page.body))}
+	if status == http.StatusOK {
+		sum := sha256.Sum256(page.body)
+		tag := hex.EncodeToString(sum[:8])
+		page.etag = []string{`"` + tag + `"`}
+		page.gzipETag = []string{`"` + tag + `-gz"`}
+		var z bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&z, gzip.DefaultCompression)
+		zw.Write(page.body)
+		zw.Close()
+		if z.Len() < len(page.body) {
+			page.gzip = z.Bytes()
+			page.gzipLength = []string{strconv.Itoa(z.Len())}
+		}
+	}
+	return page, nil
+}
+
+// renderedPage is a page rendered once: its bytes, their gzip encoding and
+// ETags, so revalidation (pages are sent with no-cache) costs a 304.
+type renderedPage struct {
+	status         int
+	body, gzip     []byte
+	length         []string
+	gzipLength     []string
+	etag, gzipETag []string
+}
+
+// Header values shared by all page responses (see static's cacheControl
+// for why slices are shared).
+var (
+	htmlType     = []string{"text/html; charset=utf-8"}
+	noCache      = []string{"no-cache"}
+	varyEncoding = []string{"Accept-Encoding"}
+	gzipEncoding = []string{"gzip"}
+)
+
+func (pg *renderedPage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h["Content-Type"] = htmlType
+	h["Cache-Control"] = noCache
+	body, length, etag := pg.body, pg.length, pg.etag
+	if pg.gzip != nil {
+		h["Vary"] = varyEncoding
+		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+			body, length, etag = pg.gzip, pg.gzipLength, pg.gzipETag
+			h["Content-Encoding"] = gzipEncoding
+		}
+	}
+	if etag != nil {
+		h["Etag"] = etag
+		if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag[0]) {
+			delete(h, "Content-Encoding")
+			w.WriteHeader(http.StatusNotModified)
 			return
 		}
-		h := w.Header()
-		h.Set("Content-Type", "text/html; charset=utf-8")
-		h.Set("Cache-Control", "no-cache")
-		h.Set("Content-Length", fmt.Sprint(buf.Len()))
-		w.WriteHeader(status)
-		if r.Method != http.MethodHead {
-			w.Write(buf.Bytes())
+	}
+	h["Content-Length"] = length
+	w.WriteHeader(pg.status)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// acceptsGzip reports whether an Accept-Encoding header allows gzip.
+func acceptsGzip(ae string) bool {
+	for _, part := range strings.Split(ae, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
 		}
-	})
+	}
+	return false
+}
+
+// etagMatch implements If-None-Match's weak comparison over a list.
+func etagMatch(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
 }

@@ -15,6 +15,9 @@ type Pages interface {
 	Home() http.Handler
 	// NotFound serves every path no route matches.
 	NotFound() http.Handler
+	// Dashboards registers the dashboards' pages and callbacks through
+	// add, which is chi's Router.Method.
+	Dashboards(add func(method, pattern string, h http.Handler))
 }
 
 // Deps are the parts the HTTPS handler is built from; cmd/dashbox wires them.

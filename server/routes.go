@@ -12,6 +12,10 @@ func addRoutes(r chi.Router, d Deps) {
 	r.Get("/healthz", handleHealthz(d.HealthDetails))
 	r.Handle("/static/*", d.Static)
 	r.Get("/", d.Pages.Home().ServeHTTP)
+	// The dashboards, /apps/app0 to /apps/app17 (pages/registry.go lists
+	// them): each page, and its callbacks at <page>/callback/<name> for GET
+	// and POST.
+	d.Pages.Dashboards(r.Method)
 
 	r.NotFound(d.Pages.NotFound().ServeHTTP)
 	r.MethodNotAllowed(handleMethodNotAllowed())

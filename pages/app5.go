@@ -1,0 +1,31 @@
+package pages
+
+// app5 is the demo's gallery of core components, in two columns: a
+// dropdown, a multi-select dropdown, radio items, checkboxes, a text input
+// and a slider with marks. It has no callbacks: app6 onwards use them.
+func app5(*Data) Dashboard {
+	cities := []Option{
+		{Label: "New York City", Value: "NYC"},
+		{Label: "Montréal", Value: "MTL"},
+		{Label: "San Francisco", Value: "SF"},
+	}
+	return Dashboard{
+		Path:        "/apps/app5",
+		Title:       "Core components",
+		Description: "The control gallery in two columns: dropdowns, radio items, checkboxes, a text input and a slider with marks.",
+		Layout: []Component{
+			Columns(
+				Section("Choosing",
+					&Dropdown{ID: "dropdown", Label: "Dropdown", Options: cities, Value: "MTL"},
+					&Dropdown{ID: "multi-dropdown", Label: "Multi-select dropdown", Options: cities, Multi: true, Values: []string{"MTL", "SF"}},
+					&Radio{ID: "radio", Label: "Radio items", Options: cities, Value: "MTL"},
+				),
+				Section("Entering",
+					&Checklist{ID: "checklist", Label: "Checkboxes", Options: cities, Values: []string{"MTL", "SF"}},
+					&TextInput{ID: "text", Label: "Text input", Value: "MTL"},
+					&Slider{ID: "slider", Label: "Slider", Min: 0, Max: 10, Step: 1, Value: 5, Marks: EveryMark(0, 10, 1)},
+				),
+			),
+		},
+	}
+}

@@ -1,0 +1,194 @@
+package pages
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+	"github.com/go-echarts/go-echarts/v2/render"
+	"github.com/go-echarts/go-echarts/v2/types"
+)
+
+// The chart helpers every dashboard uses. Dashboards build their charts with
+// go-echarts' own types (charts.NewBar, opts.BarData, ...) through the
+// constructors here, which set what dashbox needs of every chart:
+//
+//   - a fixed chart ID (go-echarts makes a random one otherwise);
+//   - a local assets host: dashbox never loads anything from another
+//     origin, and the page loads ECharts itself (layout.html);
+//   - tooltips drawn on the canvas (renderMode "richText"): ECharts' HTML
+//     tooltips write inline style attributes, which the Content-Security-
+//     Policy (style-src 'self') forbids;
+//   - no fixed colour palette, so ECharts' light or dark theme picks the
+//     colours that suit the visitor's system setting.
+//
+// Options go-echarts has no Go field for are set through extras.
+
+// assetsHost is where go-echarts would load ECharts from if its own page
+// templates were ever used. dashbox renders only the option JSON
+// (RenderSnippet().Option) into its own templates, but the default is a
+// remote host, and no remote host may appear anywhere.
+const assetsHost = "/static/vendor/echarts/"
+
+// echart is what every go-echarts chart type is: renderable as a snippet
+// and as an option map.
+type echart interface {
+	RenderSnippet() render.ChartSnippet
+	Validate()
+	JSON() map[string]any
+	Accept(charts.ConfigurationVisitor)
+}
+
+// extras are top-level ECharts option fields go-echarts has no Go field
+// for, such as a brush with toolbox buttons; each replaces the whole field.
+type extras map[string]any
+
+// newBar, newScatter and newLine return charts with dashbox's defaults.
+func newBar(id string, global ...charts.GlobalOpts) *charts.Bar {
+	c := charts.NewBar()
+	c.SetGlobalOptions(append([]charts.GlobalOpts{chartInit(id)}, global...)...)
+	c.Accept(optionVisitor{})
+	return c
+}
+
+func newScatter(id string, global ...charts.GlobalOpts) *charts.Scatter {
+	c := charts.NewScatter()
+	c.SetGlobalOptions(append([]charts.GlobalOpts{chartInit(id)}, global...)...)
+	c.Accept(optionVisitor{})
+	return c
+}
+
+func newLine(id string, global ...charts.GlobalOpts) *charts.Line {
+	c := charts.NewLine()
+	c.SetGlobalOptions(append([]charts.GlobalOpts{chartInit(id)}, global...)...)
+	c.Accept(optionVisitor{})
+	return c
+}
+
+// withExtras sets option fields go-echarts cannot express.
+func withExtras(c echart, e extras) { c.Accept(optionVisitor{extras: e}) }
+
+func chartInit(id string) charts.GlobalOpts {
+	return charts.WithInitializationOpts(opts.Initialization{ChartID: id, AssetsHost: assetsHost})
+}
+
+// optionVisitor adjusts every option go-echarts builds (see the top of this
+// file).
+type optionVisitor struct {
+	charts.BaseConfigurationVisitor
+	extras extras
+}
+
+// canvasTooltip is go-echarts' tooltip with the render mode it lacks.
+type canvasTooltip struct {
+	opts.Tooltip
+	RenderMode string `json:"renderMode"`
+}
+
+func (v optionVisitor) Visit(o map[string]any) {
+	if t, ok := o["tooltip"].(opts.Tooltip); ok {
+		o["tooltip"] = canvasTooltip{t, "richText"}
+	}
+	delete(o, "color")
+	for k, e := range v.extras {
+		o[k] = e
+	}
+}
+
+// chartOption is a chart as an Output or a Chart component holds it; it is
+// turned into JSON only when sent.
+type chartOption struct{ c echart }
+
+// ChartOf is an Output that replaces a chart's option.
+func ChartOf(c echart) Output { return Output{Chart: &chartOption{c}} }
+
+// MarshalJSON encodes the option for a callback response. It does what
+// RenderSnippet does (Validate, then the option map) without parsing
+// go-echarts' three templates on every call, which costs about half a
+// millisecond per chart.
+func (o *chartOption) MarshalJSON() ([]byte, error) {
+	o.c.Validate()
+	return json.Marshal(o.c.JSON())
+}
+
+// snippetJSON renders the option through go-echarts' RenderSnippet for a
+// page (done once, at start) and checks that go-echarts used the expected
+// chart ID. The result is compact and safe inside a <script> element.
+func (o *chartOption) snippetJSON(id string) (js template.JS, err error) {
+	defer func() {
+		// RenderSnippet panics on a template error.
+		if v := recover(); v != nil {
+			err = fmt.Errorf("chart %s: go-echarts: %v", id, v)
+		}
+	}()
+	s := o.c.RenderSnippet()
+	if !strings.Contains(s.Element, `id="`+id+`"`) {
+		return "", fmt.Errorf("chart %s: its go-echarts ChartID differs; build it with newBar/newScatter/newLine(%q)", id, id)
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, []byte(strings.TrimSpace(s.Option))); err != nil {
+		return "", fmt.Errorf("chart %s: go-echarts rendered invalid JSON: %w", id, err)
+	}
+	var safe bytes.Buffer
+	json.HTMLEscape(&safe, buf.Bytes()) // no "</script>" can end the block early
+	return template.JS(safe.String()), nil
+}
+
+// barData and lineData turn numbers into go-echarts' data items.
+func barData(values ...float64) []opts.BarData {
+	d := make([]opts.BarData, len(values))
+	for i, v := range values {
+		d[i] = opts.BarData{Value: v}
+	}
+	return d
+}
+
+func lineData(values ...float64) []opts.LineData {
+	d := make([]opts.LineData, len(values))
+	for i, v := range values {
+		d[i] = opts.LineData{Value: v}
+	}
+	return d
+}
+
+// axisType is the ECharts axis type for a Linear/Log radio's value.
+func axisType(scale string) string {
+	if scale == "log" {
+		return "log"
+	}
+	return "value"
+}
+
+// scaleOptions are the choices of a Linear/Log radio.
+var scaleOptions = []Option{{Label: "Linear", Value: "linear"}, {Label: "Log", Value: "log"}}
+
+// bubbleSize maps a population to a bubble diameter in pixels, by area as
+// Plotly's size_max does: the most populous country gets largest.
+func bubbleSize(pop, maxPop float64, largest int) int {
+	return max(4, int(float64(largest)*math.Sqrt(pop/maxPop)))
+}
+
+// point is a scatter data item with the per-item style go-echarts'
+// opts.ScatterData has no field for (app15 fades the unselected points).
+type point struct {
+	Name       string          `json:"name,omitempty"`
+	Value      []float64       `json:"value"`
+	SymbolSize int             `json:"symbolSize,omitempty"`
+	ItemStyle  *opts.ItemStyle `json:"itemStyle,omitempty"`
+}
+
+// addPoints adds a scatter series of points, as Scatter.AddSeries does for
+// opts.ScatterData.
+func addPoints(c *charts.Scatter, name string, points []point, options ...charts.SeriesOpts) {
+	s := charts.SingleSeries{Name: name, Type: types.ChartScatter, Data: points}
+	s.ConfigureSeriesOpts(options...)
+	c.MultiSeries = append(c.MultiSeries, s)
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
