@@ -262,6 +262,12 @@ func (m *Manager) newACMEConfigs(c *ACMEConfig, base certmagic.Config) (managed,
 	if template.DisableHTTPChallenge && template.DisableTLSALPNChallenge {
 		return nil, nil, nil, errors.New("no ACME challenge left to answer: enable HTTP-01 or TLS-ALPN-01")
 	}
+	if template.AltHTTPPort != 80 && template.AltTLSALPNPort != 443 {
+		// The CA connects to port 80 (HTTP-01) or 443 (TLS-ALPN-01) of the
+		// name's address; anything else only works behind a port forward.
+		m.logger.Warn("the ACME CA checks names on port 80 or 443, and dashbox listens on neither: forward one of them to dashbox, or certificates cannot be obtained",
+			"https", c.HTTPSAddr, "http", c.HTTPAddr)
+	}
 
 	managed = certmagic.New(m.cache, base)
 	issuer = certmagic.NewACMEIssuer(managed, template)

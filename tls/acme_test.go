@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/caddyserver/certmagic"
 )
 
 func TestACMERefusal(t *testing.T) {
@@ -158,6 +160,9 @@ func TestManagerIssuerPolicy(t *testing.T) {
 	if !strings.Contains(s.Error, "connection refused") || s.ErrorAt.IsZero() || time.Until(s.NextAttempt) < 50*time.Minute {
 		t.Errorf("status while the CA is down = %+v", s)
 	}
+	if m.acmeIssuer.TestCA != caURL {
+		t.Errorf("retries go to %s, want the private CA itself", m.acmeIssuer.TestCA)
+	}
 	if s.Issuer != "ACME "+caURL || !s.NotAfter.IsZero() || !s.PubliclyTrusted {
 		t.Errorf("status of the pending name = %+v", s)
 	}
@@ -255,5 +260,73 @@ func TestReadStatus(t *testing.T) {
 	leftovers, _ := filepath.Glob(filepath.Join(dir, "."+StatusFileName+".tmp-*"))
 	if len(leftovers) != 0 {
 		t.Errorf("temporary files left: %v", leftovers)
+	}
+}
+
+// The ACME issuer answers on dashbox's own listeners only, agrees to the
+// terms (documented), and retries against the same CA unless that CA is
+// Let's Encrypt production, whose retries go to staging first.
+func TestACMEIssuerSettings(t *testing.T) {
+	tests := []struct {
+		name              string
+		cfg               ACMEConfig
+		wantCA, wantTest  string
+		wantHost          string
+		wantHTTP, wantTLS int
+		noHTTP, noTLSALPN bool
+	}{
+		{name: "Let's Encrypt production on all addresses",
+			cfg:    ACMEConfig{HTTPSAddr: "[::]:443", HTTPAddr: "[::]:80", Email: "ops@example.com"},
+			wantCA: LetsEncryptProduction, wantTest: LetsEncryptStaging, wantHost: "", wantHTTP: 80, wantTLS: 443},
+		{name: "staging",
+			cfg:    ACMEConfig{CA: LetsEncryptStaging, HTTPSAddr: "0.0.0.0:443", HTTPAddr: "0.0.0.0:80"},
+			wantCA: LetsEncryptStaging, wantTest: LetsEncryptStaging, wantHTTP: 80, wantTLS: 443},
+		{name: "private CA on one address, never Let's Encrypt staging",
+			cfg:    ACMEConfig{CA: "https://ca.corp.example/acme/dir", HTTPSAddr: "10.0.0.5:443", HTTPAddr: "10.0.0.5:80"},
+			wantCA: "https://ca.corp.example/acme/dir", wantTest: "https://ca.corp.example/acme/dir", wantHost: "10.0.0.5", wantHTTP: 80, wantTLS: 443},
+		{name: "no plain-HTTP listener: TLS-ALPN-01 only",
+			cfg:    ACMEConfig{HTTPSAddr: "[::]:443"},
+			wantCA: LetsEncryptProduction, wantTest: LetsEncryptStaging, wantTLS: 443, noHTTP: true},
+		{name: "HTTP-01 only",
+			cfg:    ACMEConfig{HTTPSAddr: "[::]:443", HTTPAddr: "[::]:80", Challenges: []string{ChallengeHTTP01}},
+			wantCA: LetsEncryptProduction, wantTest: LetsEncryptStaging, wantHTTP: 80, wantTLS: 443, noTLSALPN: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := &Manager{cache: certmagic.NewCache(certmagic.CacheOptions{
+				GetConfigForCert: func(certmagic.Certificate) (*certmagic.Config, error) { return nil, nil },
+			}), logger: testLogger(t)}
+			defer m.cache.Stop()
+			managed, obtainer, iss, err := m.newACMEConfigs(&tt.cfg, certmagic.Config{Storage: &certmagic.FileStorage{Path: t.TempDir()}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if iss.CA != tt.wantCA || iss.TestCA != tt.wantTest {
+				t.Errorf("CA %s, test CA %s; want %s, %s", iss.CA, iss.TestCA, tt.wantCA, tt.wantTest)
+			}
+			if !iss.Agreed || iss.Email != tt.cfg.Email {
+				t.Errorf("agreed %v, email %q", iss.Agreed, iss.Email)
+			}
+			if iss.ListenHost != tt.wantHost || iss.AltTLSALPNPort != tt.wantTLS || (!tt.noHTTP && iss.AltHTTPPort != tt.wantHTTP) {
+				t.Errorf("challenges answered at host %q, HTTP port %d, TLS port %d", iss.ListenHost, iss.AltHTTPPort, iss.AltTLSALPNPort)
+			}
+			if iss.DisableHTTPChallenge != tt.noHTTP || iss.DisableTLSALPNChallenge != tt.noTLSALPN {
+				t.Errorf("HTTP-01 off %v, TLS-ALPN-01 off %v", iss.DisableHTTPChallenge, iss.DisableTLSALPNChallenge)
+			}
+			if managed.OnDemand != nil || obtainer.OnDemand != nil {
+				t.Error("on-demand TLS is on")
+			}
+			if p, ok := obtainer.Issuers[0].(promptless); !ok || p.ACMEIssuer != iss || managed.Issuers[0] != iss {
+				t.Errorf("issuers %T, %T", managed.Issuers[0], obtainer.Issuers[0])
+			}
+		})
+	}
+
+	m := &Manager{cache: certmagic.NewCache(certmagic.CacheOptions{
+		GetConfigForCert: func(certmagic.Certificate) (*certmagic.Config, error) { return nil, nil },
+	}), logger: testLogger(t)}
+	defer m.cache.Stop()
+	if _, _, _, err := m.newACMEConfigs(&ACMEConfig{HTTPSAddr: "[::]:443", Challenges: []string{ChallengeHTTP01}}, certmagic.Config{}); err == nil {
+		t.Error("HTTP-01 only without a plain-HTTP listener was accepted")
 	}
 }

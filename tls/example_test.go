@@ -81,3 +81,33 @@ func ExampleValidateDomain() {
 	// invalid --domain "*.example.com": wildcards need DNS validation, which dashbox does not do; list each host name with its own --domain
 	// invalid --domain "dash.example.com:443": give the host name without port (the port is set by --https-addr)
 }
+
+// Let's Encrypt for a public name, next to the local CA for localhost: the
+// HTTP listener's handler goes through HTTPChallengeHandler, the HTTPS
+// listener uses TLSConfig, and the certificate is obtained in the
+// background, retried with backoff while the CA cannot be reached. Not run:
+// it would ask Let's Encrypt.
+func ExampleNew_letsEncrypt() {
+	httpLn, _ := net.Listen("tcp", ":80")
+	httpsLn, _ := net.Listen("tcp", ":443")
+	certs, err := dashtls.New(context.Background(), dashtls.Config{
+		StateDir: "/var/lib/dashbox",
+		Domains:  []string{"dash.example.com"},
+		ACME: &dashtls.ACMEConfig{
+			CA:        dashtls.LetsEncryptStaging, // try staging first
+			Email:     "ops@example.com",
+			HTTPAddr:  httpLn.Addr().String(),
+			HTTPSAddr: httpsLn.Addr().String(),
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer certs.Close()
+	redirect := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "https://"+r.Host+r.URL.RequestURI(), http.StatusPermanentRedirect)
+	})
+	go http.Serve(httpLn, certs.HTTPChallengeHandler(redirect))
+	srv := &http.Server{TLSConfig: certs.TLSConfig(), Handler: http.NotFoundHandler()}
+	log.Fatal(srv.ServeTLS(httpsLn, "", ""))
+}

@@ -60,6 +60,7 @@ func TestACMEHTTP01(t *testing.T) {
 
 	t.Run("restart reuses the certificate", func(t *testing.T) {
 		orders := p.newOrders()
+		d.client.CloseIdleConnections() // or shutdown waits a second for it
 		if err := d.stop(); err != nil {
 			t.Fatalf("stop: %v", err)
 		}
@@ -186,7 +187,7 @@ func TestACMERenewsWhileServing(t *testing.T) {
 	waitCertificate(t, d, "dash.test")
 	roots := p.roots(t)
 
-	client := nameClient(d, "dash.test", roots)
+	client := nameClient(t, d, "dash.test", roots)
 	client.Transport.(*http.Transport).DisableKeepAlives = true // a handshake per request
 	serials := map[string]bool{}
 	var requests, failures, afterRenewal int
@@ -276,7 +277,9 @@ func checkCertificateState(t *testing.T, d *dashbox, p *pebble, leaf *x509.Certi
 		t.Errorf("dashbox certs:\n%s", out.String())
 	}
 
-	resp, err := nameClient(d, "dash.test", p.roots(t)).Get("https://dash.test/")
+	client := nameClient(t, d, "dash.test", p.roots(t))
+	defer client.CloseIdleConnections()
+	resp, err := client.Get("https://dash.test/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,8 +347,9 @@ func str(v any) string {
 }
 
 // nameClient is a client that reaches dashbox as name (which resolves
-// nowhere outside the test) and trusts only roots.
-func nameClient(d *dashbox, name string, roots *x509.CertPool) *http.Client {
+// nowhere outside the test) and trusts only roots. Its connections close
+// before dashbox stops, so that shutdown does not wait for them.
+func nameClient(t *testing.T, d *dashbox, name string, roots *x509.CertPool) *http.Client {
 	_, port, _ := net.SplitHostPort(d.httpsAddr)
 	tr := &http.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: roots, ServerName: name},
@@ -354,6 +358,7 @@ func nameClient(d *dashbox, name string, roots *x509.CertPool) *http.Client {
 		},
 		ForceAttemptHTTP2: true,
 	}
+	t.Cleanup(tr.CloseIdleConnections)
 	return &http.Client{Transport: tr, Timeout: 10 * time.Second}
 }
 

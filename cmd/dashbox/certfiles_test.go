@@ -26,7 +26,7 @@ func TestServeCertificateFiles(t *testing.T) {
 	useTLSTuning(t, dashtls.Tuning{FilePollInterval: 20 * time.Millisecond}, nil)
 	d := mustStart(t, "--tls-cert", certFile, "--tls-key", keyFile, "--domain", "files.test")
 
-	client := nameClient(d, "files.test", ca.pool())
+	client := nameClient(t, d, "files.test", ca.pool())
 	resp, err := client.Get("https://files.test/")
 	if err != nil {
 		t.Fatalf("GET with the administrator's certificate: %v", err)
@@ -88,11 +88,16 @@ func TestServeCertificateFiles(t *testing.T) {
 	if !servedLeaf(t, d, "files.test", ca.pool()).Equal(second) {
 		t.Error("a broken replacement replaced the certificate")
 	}
-	var out bytes.Buffer
-	if err := run(context.Background(), []string{"dashbox", "certs", "--state-dir", d.stateDir}, noEnv, &out, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	if line := lineWith(out.String(), "files.test"); !strings.Contains(line, "file "+certFile) || !strings.Contains(line, "replacement refused") {
+	var line string
+	poll(t, "dashbox certs to show the refusal", func() bool {
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"dashbox", "certs", "--state-dir", d.stateDir}, noEnv, &out, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		line = lineWith(out.String(), "files.test")
+		return strings.Contains(line, "replacement refused")
+	})
+	if !strings.Contains(line, "file "+certFile) || !strings.Contains(line, "does not match") {
 		t.Errorf("dashbox certs: %q", line)
 	}
 }
@@ -127,4 +132,47 @@ func lineWith(text, s string) string {
 		}
 	}
 	return ""
+}
+
+// TestServeHSTSOff: --hsts=false keeps HSTS off, even with a publicly
+// trusted certificate.
+func TestServeHSTSOff(t *testing.T) {
+	ca := newTestCA(t, "Corp Root")
+	certFile, keyFile, _ := ca.writePair(t, t.TempDir(), []string{"files.test"}, time.Time{}, time.Time{})
+	d := mustStart(t, "--tls-cert", certFile, "--tls-key", keyFile, "--hsts=false")
+	resp, err := nameClient(t, d, "files.test", ca.pool()).Get("https://files.test/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("Strict-Transport-Security"); got != "" {
+		t.Errorf("HSTS with --hsts=false: %q", got)
+	}
+}
+
+// TestServeInternalNamesStayOnTheLocalCA: with Let's Encrypt as the default
+// CA, names it would refuse (internal, single-label, IP addresses) get
+// local-CA certificates at once, say why, and nothing asks a CA.
+func TestServeInternalNamesStayOnTheLocalCA(t *testing.T) {
+	d := mustStart(t, "--domain", "dash.internal", "--domain", "box", "--domain", "10.0.0.9")
+	for _, name := range []string{"dash.internal", "box", "10.0.0.9"} {
+		ev := waitLogEvent(t, d, name+" on the local CA", 1, func(ev map[string]any) bool {
+			return ev["msg"] == "name stays on the local CA" && ev["name"] == name
+		})
+		if str(ev["reason"]) == "" {
+			t.Errorf("%s: no reason logged", name)
+		}
+		if name == "10.0.0.9" {
+			continue // not an address of this machine: no client can reach it here
+		}
+		conn, err := tls.Dial("tcp", d.httpsAddr, &tls.Config{ServerName: name, RootCAs: d.roots})
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		conn.Close()
+	}
+	if strings.Contains(d.logs.String(), "letsencrypt") {
+		t.Errorf("Let's Encrypt was involved:\n%s", d.logs)
+	}
 }
