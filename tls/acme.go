@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -362,7 +363,10 @@ func (m *Manager) obtainWithRetry(ctx context.Context, name string) {
 				m.recordServed(name)
 				return
 			}
-			err = fmt.Errorf("loading the obtained certificate: %w", err)
+			// ObtainCertSync does nothing when the state directory already
+			// has the files, so a damaged certificate never fixes itself.
+			err = fmt.Errorf("the certificate in the state directory cannot be used (%w): delete %s to obtain a new one",
+				err, filepath.Join(m.storage.Path, filepath.FromSlash(certmagic.StorageKeys.CertsSitePrefix(m.acmeIssuer.IssuerKey(), name))))
 		}
 		if ctx.Err() != nil {
 			return

@@ -330,3 +330,32 @@ func TestACMEIssuerSettings(t *testing.T) {
 		t.Error("HTTP-01 only without a plain-HTTP listener was accepted")
 	}
 }
+
+// A damaged certificate in the state directory is reported with what to
+// do: certmagic would otherwise consider it obtained, forever.
+func TestManagerReportsDamagedACMECertificate(t *testing.T) {
+	state := t.TempDir()
+	caURL := "https://127.0.0.1:1/dir" // never reached: the files exist
+	site := filepath.Join(state, "certificates", "127.0.0.1-1-dir", "dash.internal")
+	if err := os.MkdirAll(site, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"dash.internal.crt", "dash.internal.key", "dash.internal.json"} {
+		replaceFile(t, filepath.Join(site, f), []byte("damaged"))
+	}
+	m := mustNewManager(t, Config{
+		StateDir: state,
+		Domains:  []string{"dash.internal"},
+		ACME:     &ACMEConfig{CA: caURL, HTTPSAddr: listenLoopback(t).Addr().String()},
+		Tuning:   Tuning{RetryIntervals: []time.Duration{time.Hour}},
+	}, managerOptions{})
+	var s CertStatus
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(s.Error, "delete ") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond) // polling the recorded state
+		s, _ = m.status.get("dash.internal")
+	}
+	if !strings.Contains(s.Error, "cannot be used") || !strings.Contains(s.Error, "delete "+site+" to obtain a new one") {
+		t.Errorf("status = %+v", s)
+	}
+}

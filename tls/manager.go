@@ -15,7 +15,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -291,12 +290,12 @@ func newManager(ctx context.Context, cfg Config, opts managerOptions) (*Manager,
 	for _, n := range acmeNames {
 		// From the state directory, if an earlier run obtained it: a
 		// restart asks the CA for nothing.
+		// Any other outcome (none stored, or damaged) goes to
+		// obtainWithRetry, which reports it.
 		if _, err := m.acme.CacheManagedCertificate(ctx, n); err == nil {
 			m.recordServed(n)
 			loaded = true
 			continue
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			m.recordFailure(n, fmt.Errorf("stored certificate unusable, obtaining a new one: %w", err), time.Time{})
 		}
 		pending = append(pending, n)
 	}
