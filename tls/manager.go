@@ -289,9 +289,8 @@ func newManager(ctx context.Context, cfg Config, opts managerOptions) (*Manager,
 	loaded := false
 	for _, n := range acmeNames {
 		// From the state directory, if an earlier run obtained it: a
-		// restart asks the CA for nothing.
-		// Any other outcome (none stored, or damaged) goes to
-		// obtainWithRetry, which reports it.
+		// restart asks the CA for nothing. Otherwise (none stored, or
+		// damaged) obtainWithRetry gets it, or reports why not.
 		if _, err := m.acme.CacheManagedCertificate(ctx, n); err == nil {
 			m.recordServed(n)
 			loaded = true

@@ -85,6 +85,9 @@ type statusBook struct {
 	mu    sync.Mutex
 	names []string
 	by    map[string]*CertStatus
+	// started is set by logAll: before, changes are only recorded, so
+	// that start-up logs each name once.
+	started bool
 }
 
 func newStatusBook(stateDir string, logger *slog.Logger) *statusBook {
@@ -114,8 +117,9 @@ func (b *statusBook) update(name string, edit func(*CertStatus)) {
 	before := *s
 	edit(s)
 	after := *s
+	started := b.started
 	b.mu.Unlock()
-	if before == after {
+	if before == after || !started {
 		return
 	}
 	b.log(after)
@@ -141,8 +145,12 @@ func (b *statusBook) log(s CertStatus) {
 	b.logger.Info("certificate", attrs...)
 }
 
-// logAll logs every name and writes the file: the state at start.
+// logAll logs every name and writes the file: the state at start. From
+// then on, every change is logged and written.
 func (b *statusBook) logAll() {
+	b.mu.Lock()
+	b.started = true
+	b.mu.Unlock()
 	for _, s := range b.snapshot() {
 		b.log(s)
 	}
