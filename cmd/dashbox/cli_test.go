@@ -26,6 +26,9 @@ func TestHelpAndVersion(t *testing.T) {
 			if err := run(context.Background(), append([]string{"dashbox"}, tt.args...), noEnv, &stdout, &stderr); err != nil {
 				t.Fatalf("run: %v", err)
 			}
+			if n := strings.Count(stdout.String(), "Usage:"); n != 1 && tt.args[0] != "version" {
+				t.Errorf("help printed %d times", n)
+			}
 			for _, w := range tt.want {
 				if !strings.Contains(stdout.String(), w) {
 					t.Errorf("stdout lacks %q:\n%s", w, stdout.String())

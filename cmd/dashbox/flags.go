@@ -37,8 +37,7 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 func parseFlagsExplicit(fs *flag.FlagSet, args []string, getenv func(string) string) ([]string, error) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-			return nil, err
+			return nil, err // fs.Parse has printed fs.Usage
 		}
 		return nil, usageError{flagErrorLine(fs.Name(), err)}
 	}
