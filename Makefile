@@ -75,9 +75,14 @@ test-deps:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-## bench: Go benchmarks of the hot paths
-bench: generate
+## bench: Go benchmarks of the hot paths, then dashbox against nginx, Caddy and a plain Go file server (README:
+## Performance); installs nginx, caddy, wrk and h2load from Debian when missing; about 6 minutes; JSON in bench/out/
+bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	sh bench/install-deps.sh
+	$(GO) build -o bin/dashbox-bench ./bench
+	$(GO) build -o bin/bench-fileserver ./bench/fileserver
+	bin/dashbox-bench -dashbox bin/dashbox -fileserver bin/bench-fileserver -out bench/out
 
 clean:
 	rm -rf bin
