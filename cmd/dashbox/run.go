@@ -33,6 +33,7 @@ Commands:
   ca        print the local CA's root certificate (PEM) and its SHA-256 fingerprint
   certs     print each certificate's issuer, expiry and last error (from the state directory)
   version   print the version, commit, build date and Go version
+  licenses  print the licences of the third-party software compiled in
   help      print this help, or a command's: dashbox help serve
 
 Every flag can also be set through an environment variable: --https-addr is
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = runService(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		err = runVersion(rest, stdout)
+	case "licenses":
+		err = runLicenses(rest, getenv, stdout)
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 && rest[0] != "help" {
 			return run(ctx, []string{args[0], rest[0], "--help"}, getenv, stdout, stderr)
