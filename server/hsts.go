@@ -13,7 +13,7 @@ func StrictTransportSecurity(publiclyTrusted func(r *http.Request) bool) func(ht
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.TLS != nil && publiclyTrusted(r) {
-				w.Header().Set("Strict-Transport-Security", HSTSValue)
+				w.Header()["Strict-Transport-Security"] = hstsValue // shared; see securityheaders.go
 			}
 			next.ServeHTTP(w, r)
 		})

@@ -14,21 +14,35 @@ const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 // root could lock users out when the name later moves to another server.
 const HSTSValue = "max-age=31536000"
 
+// Header values every response shares. The middleware stores these slices
+// in the response's header map instead of calling Header().Set, which would
+// canonicalize each name and allocate a one-element slice per header per
+// request. Sharing is safe: net/http and middleware only replace or append
+// to header slices (append to a full slice copies it), never write into
+// them.
+var (
+	nosniffValue    = []string{"nosniff"}
+	sameOriginValue = []string{"same-origin"}
+	denyValue       = []string{"DENY"}
+	cspValue        = []string{ContentSecurityPolicy}
+	hstsValue       = []string{HSTSValue}
+)
+
 // SecurityHeaders sets the headers every HTTPS response carries. hsts turns
 // on Strict-Transport-Security.
 func SecurityHeaders(hsts bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
-			h.Set("X-Content-Type-Options", "nosniff")
+			h["X-Content-Type-Options"] = nosniffValue
 			// same-origin: internal dashboard URLs never leak to other sites
 			// through Referer, while dashbox's own log still sees them.
-			h.Set("Referrer-Policy", "same-origin")
-			h.Set("X-Frame-Options", "DENY")
-			h.Set("Content-Security-Policy", ContentSecurityPolicy)
-			h.Set("Cross-Origin-Opener-Policy", "same-origin")
+			h["Referrer-Policy"] = sameOriginValue
+			h["X-Frame-Options"] = denyValue
+			h["Content-Security-Policy"] = cspValue
+			h["Cross-Origin-Opener-Policy"] = sameOriginValue
 			if hsts {
-				h.Set("Strict-Transport-Security", HSTSValue)
+				h["Strict-Transport-Security"] = hstsValue
 			}
 			next.ServeHTTP(w, r)
 		})
