@@ -100,8 +100,8 @@ func BenchmarkDisk(b *testing.B) {
 }
 
 // BenchmarkOverHTTP measures whole requests on a loopback keep-alive
-// connection (plain HTTP, so disk files go out with sendfile), the numbers
-// to hold against nginx.
+// connection (plain HTTP, without TLS's cost). `make bench` holds the real
+// thing, over HTTPS, against nginx.
 func BenchmarkOverHTTP(b *testing.B) {
 	dir := b.TempDir()
 	writeFile(b, dir, "1k.bin", strings.Repeat("x", 1<<10))
