@@ -12,7 +12,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # command:Debian-package pairs the tests need.
 TEST_TOOLS := goaccess:goaccess setpriv:util-linux unshare:util-linux ip:iproute2 \
 	systemd-nspawn:systemd-container debootstrap:debootstrap systemd-analyze:systemd logrotate:logrotate \
-	chromium:chromium
+	chromium:chromium strace:strace
 
 .PHONY: all build generate run test test-go test-offline test-cross test-deps bench clean
 
@@ -25,6 +25,7 @@ build: generate
 ## generate: precompress the embedded assets (gzip, brotli) once, at build time
 generate: vendor
 	$(GO) generate ./static/...
+	DASHBOX_NODE_MODULES=$(NPM_DIR)/node_modules $(GO) generate ./notices
 
 ## run: serve the dashboards at https://localhost:8443 (HTTP on :8080 redirects)
 run: build
@@ -33,7 +34,7 @@ run: build
 ## test: vet, unit and end-to-end tests, then the self-signed mode with no network at all
 test: test-deps test-pebble generate
 	$(GO) vet ./...
-	$(MAKE) test-go test-offline test-cross
+	$(MAKE) test-go test-offline test-cross test-airgap
 
 ## test-cross: the other systems kardianos/service supports must at least build
 test-cross:
@@ -65,6 +66,21 @@ test-pebble: $(PEBBLE_BIN_DIR)/pebble $(PEBBLE_BIN_DIR)/pebble-challtestsrv
 $(PEBBLE_BIN_DIR)/pebble $(PEBBLE_BIN_DIR)/pebble-challtestsrv:
 	GOBIN=$(PEBBLE_BIN_DIR) $(GO) install github.com/letsencrypt/pebble/v2/cmd/$(@F)@$(PEBBLE_VERSION)
 
+.PHONY: release test-airgap
+# Release platforms: Linux, plus the other systems kardianos/service supports that dashbox serves on.
+RELEASE_PLATFORMS ?= linux/amd64 linux/arm64 windows/amd64 darwin/arm64
+
+## release: dist/ with one archive per platform (static binary, README, LICENSE, third-party notices) and SHA256SUMS
+release: generate
+	rm -rf dist
+	$(GO) run ./release -out dist -version '$(VERSION)' -date '$(BUILD_DATE)' -ldflags '$(LDFLAGS)' $(RELEASE_PLATFORMS)
+
+## test-airgap: this machine's release archive twice (reproducible), alone in an empty folder, and in a network
+## namespace with only loopback, under strace, with Chromium loading every page
+test-airgap: test-deps generate
+	$(GO) vet -tags airgap ./release/...
+	$(GO) test -tags airgap -count=1 -timeout 10m -v ./release/...
+
 ## test-deps: install the Debian packages the tests use, when missing
 test-deps:
 	@missing=""; for pair in $(TEST_TOOLS); do \
@@ -85,7 +101,7 @@ bench: build
 	bin/dashbox-bench -dashbox bin/dashbox -fileserver bin/bench-fileserver -out bench/out
 
 clean:
-	rm -rf bin
+	rm -rf bin dist
 
 # Browser libraries come from npm, pinned by package.json and package-lock.json. `npm ci` installs them into a
 # cache outside the clone, one folder per lock file, so a fresh clone (CI) reinstalls nothing; the files the
