@@ -30,7 +30,7 @@ const gapminderSource = "Data: Gapminder (gapminder.org, CC BY 4.0), as excerpte
 // instead of rescaling the chart.
 func gapminderBubbles(id string, g *Gapminder, year int) *charts.Scatter {
 	c := newScatter(id,
-		charts.WithTitleOpts(opts.Title{Title: "Life expectancy against GDP per capita", Subtitle: itoa(year)}),
+		charts.WithTitleOpts(opts.Title{Title: "Life expectancy and GDP per capita", Subtitle: itoa(year)}),
 		charts.WithTooltipOpts(opts.Tooltip{Formatter: "{b} ({a})\nGDP per capita: {@[0]}\nLife expectancy: {@[1]}\nPopulation: {@[2]}"}),
 		charts.WithLegendOpts(opts.Legend{Top: "bottom"}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "log", Name: "GDP per capita", NameLocation: "middle", NameGap: 28, Min: 100, Max: 200000}),

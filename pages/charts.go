@@ -26,7 +26,8 @@ import (
 //     tooltips write inline style attributes, which the Content-Security-
 //     Policy (style-src 'self') forbids;
 //   - no fixed colour palette, so ECharts' light or dark theme picks the
-//     colours that suit the visitor's system setting.
+//     colours that suit the visitor's system setting;
+//   - titles and legends that fit a phone's width.
 //
 // Options go-echarts has no Go field for are set through extras.
 
@@ -94,6 +95,16 @@ type canvasTooltip struct {
 func (v optionVisitor) Visit(o map[string]any) {
 	if t, ok := o["tooltip"].(opts.Tooltip); ok {
 		o["tooltip"] = canvasTooltip{t, "richText"}
+	}
+	// Titles small enough for a phone's width, and legends that scroll on
+	// one line rather than wrap onto the axis below.
+	if t, ok := o["title"].(opts.Title); ok && t.TitleStyle == nil {
+		t.TitleStyle = &opts.TextStyle{FontSize: 15}
+		o["title"] = t
+	}
+	if l, ok := o["legend"].(opts.Legend); ok && l.Type == "" {
+		l.Type = "scroll"
+		o["legend"] = l
 	}
 	delete(o, "color")
 	for k, e := range v.extras {

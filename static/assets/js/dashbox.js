@@ -33,6 +33,10 @@
   function drawChart(el, option, last) {
     const fixed = el.dataset.theme === 'fixed';
     const chart = echarts.init(el, !fixed && dark.matches ? 'dark' : null, {renderer: 'canvas'});
+    // data-drawn tells tests and screenshots that drawing and animation are
+    // over.
+    el.dataset.drawn = 'false';
+    chart.on('finished', () => { el.dataset.drawn = 'true'; });
     if (!fixed && option.backgroundColor === undefined) {
       option = Object.assign({}, option, {backgroundColor: 'transparent'});
     }
@@ -69,6 +73,7 @@
     const state = charts.get(id);
     if (!state) return;
     state.last = option;
+    state.el.dataset.drawn = 'false';
     state.chart.setOption(option); // merged, so ECharts animates the change
   }
 

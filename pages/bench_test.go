@@ -1,0 +1,98 @@
+package pages
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// Benchmarks of what a visitor waits for: a page (rendered at start, so
+// this is the cost of writing it) and a callback (a Go call and a JSON
+// encoding), plus start-up and the two ways of turning a chart into JSON.
+
+func benchGet(b *testing.B, path string, header ...string) {
+	_, h := mustPages(b)
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatal(rec.Code)
+		}
+	}
+}
+
+func BenchmarkHomePage(b *testing.B)      { benchGet(b, "/") }
+func BenchmarkChartPage(b *testing.B)     { benchGet(b, "/apps/app7") }
+func BenchmarkChartPageGzip(b *testing.B) { benchGet(b, "/apps/app7", "Accept-Encoding", "gzip, br") }
+
+func benchCallback(b *testing.B, path string, form url.Values) {
+	_, h := mustPages(b)
+	body := form.Encode()
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatal(rec.Code, rec.Body)
+		}
+	}
+}
+
+// BenchmarkCallbackText is the cheapest callback: app9's five powers.
+func BenchmarkCallbackText(b *testing.B) {
+	benchCallback(b, "/apps/app9/callback/powers", form("x", "7"))
+}
+
+// BenchmarkCallbackChart is a chart callback: app7's 142 bubbles of a year.
+func BenchmarkCallbackChart(b *testing.B) {
+	benchCallback(b, "/apps/app7/callback/year", form("year-slider", "1977"))
+}
+
+// BenchmarkCallbackTablePage renders a page of app17's table.
+func BenchmarkCallbackTablePage(b *testing.B) {
+	benchCallback(b, "/apps/app17/callback/page", form("paged.page", "42"))
+}
+
+// BenchmarkNew is dashbox's start-up share: data, 18 dashboards rendered
+// and compressed.
+func BenchmarkNew(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		mustPages(b)
+	}
+}
+
+// BenchmarkChartJSON compares go-echarts' RenderSnippet, used once per chart
+// at start, with Validate+JSON, used by callbacks: the reason callbacks do
+// not use RenderSnippet.
+func BenchmarkChartJSON(b *testing.B) {
+	d, err := loadData()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("RenderSnippet", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := (&chartOption{gapminderBubbles("g", d.Gapminder, 1977)}).snippetJSON("g"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("MarshalJSON", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := (&chartOption{gapminderBubbles("g", d.Gapminder, 1977)}).MarshalJSON(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
