@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -457,6 +458,63 @@ func TestBrowserCallbacks(t *testing.T) {
 		tb.checkClean(b.origin)
 	})
 
+	t.Run("app13 events", func(t *testing.T) {
+		tb := b.open(t, "/apps/app13")
+		p := eval[map[string]float64](tb, `(() => {
+			const el = document.getElementById('basic-interactions');
+			const chart = echarts.getInstanceByDom(el);
+			const [px, py] = chart.convertToPixel({seriesIndex: 0}, [2, 1]);
+			const r = el.querySelector('canvas').getBoundingClientRect();
+			return {x: r.left + px, y: r.top + py};
+		})()`)
+		tb.do(chromedp.MouseEvent(chromedp.MouseMoved, p["x"], p["y"]), chromedp.MouseClickXY(p["x"], p["y"]))
+		tb.waitFor("hover and click data for point b",
+			`document.getElementById('hover-data').textContent.includes('"name": "b"') && document.getElementById('click-data').textContent.includes('"name": "b"')`)
+		tb.do(chromedp.MouseEvent(chromedp.MouseWheel, p["x"], p["y"], func(e *input.DispatchMouseEventParams) { e.DeltaX, e.DeltaY = 1, -200 }))
+		tb.waitFor("zoom data", `document.getElementById('relayout-data').textContent.includes('"xaxis.range"')`)
+		tb.checkClean(b.origin)
+	})
+
+	t.Run("app15 brush", func(t *testing.T) {
+		tb := b.open(t, "/apps/app15")
+		// Drag a box over the middle of the first chart (it starts in
+		// box-select mode): all three fade the rows outside it.
+		r := eval[map[string]float64](tb, `(() => {
+			const el = document.getElementById('g1');
+			el.scrollIntoView({block: 'center'});
+			const r = el.querySelector('canvas').getBoundingClientRect();
+			return {x: r.left, y: r.top, w: r.width, h: r.height};
+		})()`)
+		x0, y0 := r["x"]+r["w"]*0.3, r["y"]+r["h"]*0.3
+		x1, y1 := r["x"]+r["w"]*0.8, r["y"]+r["h"]*0.8
+		tb.do(
+			chromedp.MouseEvent(chromedp.MouseMoved, x0, y0),
+			chromedp.MouseEvent(chromedp.MousePressed, x0, y0, chromedp.ButtonLeft),
+			chromedp.MouseEvent(chromedp.MouseMoved, (x0+x1)/2, (y0+y1)/2, chromedp.ButtonLeft),
+			chromedp.MouseEvent(chromedp.MouseMoved, x1, y1, chromedp.ButtonLeft),
+			chromedp.MouseEvent(chromedp.MouseReleased, x1, y1, chromedp.ButtonLeft),
+		)
+		tb.waitFor("faded rows in the third chart", `echarts.getInstanceByDom(document.getElementById('g3')).getOption().series[0].data.some((d) => d.itemStyle)`)
+		tb.waitSettled()
+		kept := eval[[]int](tb, `[1, 2, 3].map((i) => echarts.getInstanceByDom(document.getElementById('g' + i)).getOption().series[0].data.filter((d) => !d.itemStyle).length)`)
+		if kept[0] == 0 || kept[0] == 30 || kept[1] != kept[0] || kept[2] != kept[0] {
+			t.Errorf("rows kept in the three charts: %v; want the same selection, neither none nor all", kept)
+		}
+		tb.checkClean(b.origin)
+	})
+
+	t.Run("theme follows the system", func(t *testing.T) {
+		tb := b.open(t, "/apps/app0")
+		palette := `String(echarts.getInstanceByDom(document.getElementById('fruit-by-city')).getOption().color[0])`
+		light := eval[string](tb, palette)
+		tb.do(colorScheme("dark"))
+		tb.waitFor("the chart in the dark theme", palette+` !== `+jsString(light))
+		tb.waitSettled()
+		tb.do(colorScheme("light"))
+		tb.waitFor("the chart in the light theme again", palette+` === `+jsString(light))
+		tb.checkClean(b.origin)
+	})
+
 	t.Run("app17 paging", func(t *testing.T) {
 		tb := b.open(t, "/apps/app17")
 		firstCell := `document.querySelector('#paged tbody tr td').textContent`
@@ -521,13 +579,7 @@ func TestBrowserScreenshots(t *testing.T) {
 				if size.mobile {
 					viewport = chromedp.EmulateViewport(size.width, size.height, chromedp.EmulateMobile, chromedp.EmulateScale(2))
 				}
-				media := chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-					_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-						Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: theme}},
-					})
-					return err
-				})
-				tb := b.open(t, path, viewport, media)
+				tb := b.open(t, path, viewport, colorScheme(theme))
 				png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
 				if err != nil {
 					t.Fatal(err)
@@ -539,6 +591,16 @@ func TestBrowserScreenshots(t *testing.T) {
 		}
 	}
 	t.Logf("screenshots in %s", dir)
+}
+
+// colorScheme emulates the system's light or dark setting.
+func colorScheme(scheme string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+		})
+		return err
+	})
 }
 
 func jsString(s string) string {
