@@ -300,9 +300,10 @@ func TestBrowserPages(t *testing.T) {
 				}
 			}
 			tb.mu.Lock()
-			weights[path] = int(tb.bytes)
+			bytes, requests := tb.bytes, len(tb.requests)
 			tb.mu.Unlock()
-			t.Logf("%s: %d charts, %d requests, %.1f KiB over the wire", path, len(charts), len(tb.requests), tb.bytes/1024)
+			weights[path] = int(bytes)
+			t.Logf("%s: %d charts, %d requests, %.1f KiB over the wire", path, len(charts), requests, bytes/1024)
 		})
 	}
 	var keys []string
