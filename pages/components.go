@@ -115,20 +115,27 @@ func (t textBlock) render(r *renderer) (template.HTML, error) { return r.exec(t.
 
 // Markdown is HTML rendered from Markdown by dashbox itself (never from
 // input).
-type Markdown struct{ HTML template.HTML }
+type Markdown struct {
+	// HTML is the rendered Markdown.
+	HTML template.HTML
+}
 
 func (m *Markdown) render(r *renderer) (template.HTML, error) { return r.exec("markdown", m.HTML) }
 
 // Dropdown is a select box; with Multi, a multi-select whose value is the
 // list Values.
 type Dropdown struct {
-	ID      string
-	Label   string
+	// ID names the control in callbacks' Inputs and in the page.
+	ID string
+	// Label is shown above the control.
+	Label string
+	// Options are the choices.
 	Options []Option
 	// Value is the selected option of a single select.
 	Value string
 	// Multi allows several choices, held in Values.
-	Multi  bool
+	Multi bool
+	// Values are the selected options of a multi-select.
 	Values []string
 }
 
@@ -164,10 +171,14 @@ func (d *Dropdown) apply(o Output) error {
 
 // Radio is a group of radio buttons.
 type Radio struct {
-	ID      string
-	Label   string
+	// ID names the control in callbacks' Inputs and in the page.
+	ID string
+	// Label is shown above the choices.
+	Label string
+	// Options are the choices; a callback can replace them (Choices).
 	Options []Option
-	Value   string
+	// Value is the checked option.
+	Value string
 	// Inline puts the choices on one line.
 	Inline bool
 }
@@ -191,11 +202,16 @@ func (c *Radio) apply(o Output) error {
 // Checklist is a group of checkboxes; its value is the list of checked
 // options.
 type Checklist struct {
-	ID      string
-	Label   string
+	// ID names the control in callbacks' Inputs and in the page.
+	ID string
+	// Label is shown above the choices.
+	Label string
+	// Options are the choices.
 	Options []Option
-	Values  []string
-	Inline  bool
+	// Values are the checked options.
+	Values []string
+	// Inline puts the choices on one line.
+	Inline bool
 }
 
 // Checked reports whether the option with value v is checked.
@@ -209,8 +225,11 @@ func (c *Checklist) inputValues(prop string) ([]string, bool) {
 
 // TextInput is a one-line text box. With Type "number" it is a number box.
 type TextInput struct {
-	ID    string
+	// ID names the control in callbacks' Inputs and in the page.
+	ID string
+	// Label is shown above the box.
 	Label string
+	// Value is the initial text.
 	Value string
 	// Type is the input's type: "text" (the default) or "number".
 	Type string
@@ -243,12 +262,12 @@ func (t *TextInput) apply(o Output) error {
 
 // Slider is a range input with labelled marks under it.
 type Slider struct {
-	ID    string
+	// ID names the control in callbacks' Inputs and in the page.
+	ID string
+	// Label is shown above the track, with the current value.
 	Label string
-	Min   int
-	Max   int
-	Step  int
-	Value int
+	// Min, Max and Step bound the values; Value is the initial one.
+	Min, Max, Step, Value int
 	// Marks label values under the track. They must be evenly spaced from
 	// Min to Max: the stylesheet spreads them evenly, as inline styles
 	// that would place them are forbidden by the Content-Security-Policy.
@@ -257,7 +276,9 @@ type Slider struct {
 
 // Mark is a labelled value under a Slider.
 type Mark struct {
+	// Value is where the mark is.
 	Value int
+	// Label is what it says.
 	Label string
 }
 
@@ -301,7 +322,9 @@ func (s *Slider) apply(o Output) error {
 // Button is a push button; callbacks take ID+".clicks", the number of
 // presses so far, as Dash's n_clicks.
 type Button struct {
-	ID    string
+	// ID names the button in callbacks' Inputs (ID+".clicks").
+	ID string
+	// Label is the button's text.
 	Label string
 }
 
@@ -313,10 +336,12 @@ func (b *Button) inputValues(prop string) ([]string, bool) {
 
 // TextOutput is a block of text a callback updates.
 type TextOutput struct {
+	// ID names the output in callbacks' Outputs.
 	ID string
 	// Label, if set, is shown before the text, as for a named result.
 	Label string
-	Text  string
+	// Text is the initial text (callbacks usually set it at start).
+	Text string
 }
 
 func (t *TextOutput) componentID() string                       { return t.ID }
@@ -331,9 +356,12 @@ func (t *TextOutput) apply(o Output) error {
 
 // Pre is preformatted text under a heading, such as JSON.
 type Pre struct {
-	ID    string
+	// ID names the output in callbacks' Outputs.
+	ID string
+	// Title is the heading above the text.
 	Title string
-	Text  string
+	// Text is the initial text.
+	Text string
 }
 
 func (p *Pre) componentID() string                       { return p.ID }
@@ -350,6 +378,8 @@ func (p *Pre) apply(o Output) error {
 // events as inputs: ID+".hover", ".click", ".select" (a brush selection)
 // and ".zoom"; dashbox.js reports only the events some callback takes.
 type Graph struct {
+	// ID is the chart's ID: the element's, go-echarts' ChartID, and the
+	// name in callbacks' Inputs (events) and Outputs (new options).
 	ID string
 	// Label describes the chart for screen readers.
 	Label string

@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Data holds the data sets the dashboards show, parsed or generated once,
@@ -48,6 +49,7 @@ var gapminderCSV []byte
 // Gapminder is life expectancy, GDP per capita and population of 142
 // countries every five years from 1952 to 2007.
 type Gapminder struct {
+	// Rows are all the rows, in the file's order (by country, then year).
 	Rows []CountryYear
 	// Years, Countries and Continents are sorted.
 	Years      []int
@@ -59,6 +61,7 @@ type Gapminder struct {
 
 // CountryYear is one row of Gapminder.
 type CountryYear struct {
+	// Country, Continent and Year say which row this is.
 	Country   string
 	Continent string
 	Year      int
@@ -80,7 +83,9 @@ func (g *Gapminder) Country(name string) []CountryYear { return g.byCountry[name
 // Indicator is a column of Gapminder that the indicator dashboards (app8,
 // app14) can put on an axis.
 type Indicator struct {
-	Name  string
+	// Name is the indicator's label and option value.
+	Name string
+	// Value reads the indicator from a row.
 	Value func(CountryYear) float64
 	// Log is whether the axis reads better on a log scale by default.
 	Log bool
@@ -172,17 +177,7 @@ func parseGapminder(r io.Reader) (*Gapminder, error) {
 	slices.Sort(g.Countries)
 	slices.Sort(g.Continents)
 	for _, rows := range g.byYear {
-		slices.SortFunc(rows, func(a, b CountryYear) int { return cmpString(a.Country, b.Country) })
+		slices.SortFunc(rows, func(a, b CountryYear) int { return strings.Compare(a.Country, b.Country) })
 	}
 	return g, nil
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -3,7 +3,7 @@ package pages
 // registry lists every dashboard, in the home page's order.
 //
 // To add a dashboard: write one file with a function that takes the data
-// sets and returns a Dashboard (app0.go is the smallest; app9.go the
+// sets and returns a Dashboard (app0.go is the smallest; app6.go the
 // smallest with a callback), and add the function here. Its page and
 // callbacks are routed with the others (server/routes.go mounts them all
 // through Pages.Dashboards); pages_test.go checks every registered page.

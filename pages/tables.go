@@ -13,6 +13,7 @@ import (
 
 // Column is a table column.
 type Column struct {
+	// Title is the header cell's text.
 	Title string
 	// Numeric columns are right-aligned, with tabular figures.
 	Numeric bool
@@ -21,10 +22,13 @@ type Column struct {
 // Table is an HTML table.
 type Table struct {
 	// ID is optional.
-	ID      string
+	ID string
+	// Caption is shown above the table; "" for none.
 	Caption string
+	// Columns are the header; each row has one cell per column.
 	Columns []Column
-	Rows    [][]string
+	// Rows are the cells' text.
+	Rows [][]string
 	// Scroll is "" for a table as tall as its rows, "scroll" for one that
 	// scrolls within a fixed height, "fixed-header" for one that also keeps
 	// its header row in view.
@@ -52,10 +56,15 @@ func (t *Table) Numeric(i int) bool { return t.Columns[i].Numeric }
 // PagedTable shows Rows PageSize at a time with Previous and Next buttons.
 // Callbacks take ID+".page" (0-based) and answer with Page.
 type PagedTable struct {
-	ID       string
-	Caption  string
-	Columns  []Column
-	Rows     [][]string
+	// ID names the table in callbacks' Inputs (ID+".page") and Outputs.
+	ID string
+	// Caption is shown above the table; "" for none.
+	Caption string
+	// Columns are the header.
+	Columns []Column
+	// Rows are all the rows, of which one page shows.
+	Rows [][]string
+	// PageSize is the number of rows a page shows.
 	PageSize int
 	page     int
 	body     template.HTML
@@ -125,10 +134,14 @@ func (t *PagedTable) Body() template.HTML { return t.body }
 // dashbox.js reports the first row it needs as ID+".offset", and a callback
 // answers with Window(offset).
 type VirtualTable struct {
-	ID      string
+	// ID names the table in callbacks' Inputs (ID+".offset") and Outputs.
+	ID string
+	// Caption is shown above the table; "" for none.
 	Caption string
+	// Columns are the header.
 	Columns []Column
-	Total   int
+	// Total is the number of rows.
+	Total int
 	// Row returns row i, 0 <= i < Total. Rows are computed when asked for:
 	// the whole table never exists at once.
 	Row func(i int) []string
