@@ -51,7 +51,9 @@ func randomColumns(n, cols int) [][]float64 {
 // StateExports is one state's (mock) agricultural exports, in millions of
 // dollars.
 type StateExports struct {
-	State                                   string
+	// State is a real state's name.
+	State string
+	// The categories' exports, in millions of dollars.
 	Beef, Pork, Poultry, Dairy              float64
 	Fruits, Vegetables, Corn, Wheat, Cotton float64
 }
@@ -94,15 +96,23 @@ func mockExports() []StateExports {
 // Passenger is one row of the mock passenger list, with the Titanic list's
 // columns.
 type Passenger struct {
-	ID       int
+	// ID is the 1-based row number (PassengerId).
+	ID int
+	// Survived is the outcome.
 	Survived bool
-	Class    int
-	Name     string
-	Sex      string
+	// Class is the ticket class, 1 to 3 (Pclass).
+	Class int
+	// Name is "Surname, Title. First name".
+	Name string
+	// Sex is "male" or "female".
+	Sex string
 	// Age is 0 when unknown, as it is for a fifth of the real list.
-	Age      float64
-	SibSp    int
-	Parch    int
+	Age float64
+	// SibSp and Parch count siblings and spouses, and parents and
+	// children, aboard.
+	SibSp, Parch int
+	// Ticket, Fare, Cabin ("" for most) and Embarked (the port: S, C or
+	// Q) are the rest of the Titanic list's columns.
 	Ticket   string
 	Fare     float64
 	Cabin    string
@@ -177,8 +187,10 @@ func (l *PassengerList) Passenger(i int) Passenger {
 // QualityMeasures is mock care-gap data: for each measure and monthly run,
 // the gaps in care closed and still open.
 type QualityMeasures struct {
+	// Measures are the measures' names.
 	Measures []string
-	Months   []string
+	// Months are the monthly runs, "2024-01" to "2024-12".
+	Months []string
 	// Closed[m][i] and Open[m][i] are measure m's gaps in month i.
 	Closed, Open [][]int
 }
