@@ -117,13 +117,17 @@ VENDOR_TMP := .cache/vendor.tmp
 ## vendor: install the npm packages (npm ci, cached) and copy ECharts with its licences into static/assets/vendor
 vendor: $(VENDOR)/echarts/echarts.min.js
 
-$(VENDOR)/echarts/echarts.min.js: package.json package-lock.json
+# npm's own marker file in the cache: its folder is named by the lock file's hash, so it needs no other
+# prerequisite, and when the cache is deleted it is installed again and the vendored copy refreshed.
+NPM_STAMP := $(NPM_DIR)/node_modules/.package-lock.json
+
+$(NPM_STAMP):
 	@command -v npm >/dev/null 2>&1 || { echo "installing: nodejs npm"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
-	@if [ ! -f $(NPM_DIR)/node_modules/.package-lock.json ]; then \
-		rm -rf $(NPM_DIR) && mkdir -p $(NPM_DIR) && cp package.json package-lock.json $(NPM_DIR)/ && \
-		(cd $(NPM_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error); \
-	fi
+	rm -rf $(NPM_DIR) && mkdir -p $(NPM_DIR) && cp package.json package-lock.json $(NPM_DIR)/
+	cd $(NPM_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+$(VENDOR)/echarts/echarts.min.js: $(NPM_STAMP)
 	rm -rf $(VENDOR_TMP) && mkdir -p $(VENDOR_TMP)/echarts $(VENDOR_TMP)/zrender
 	cp $(NPM_DIR)/node_modules/echarts/dist/echarts.min.js $(VENDOR_TMP)/echarts/echarts.min.js
 	cp $(NPM_DIR)/node_modules/echarts/LICENSE $(VENDOR_TMP)/echarts/LICENSE.txt
