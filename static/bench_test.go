@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/dashbox/dashbox/static/internal/precompress"
 )
@@ -90,8 +91,13 @@ func BenchmarkDisk(b *testing.B) {
 	writeFile(b, dir, "1k.bin", strings.Repeat("x", 1<<10))
 	writeFile(b, dir, "1m.bin", strings.Repeat("x", 1<<20))
 	h := realHandler(b, Options{Dir: dir})
+	// Just written, so not settled yet: these read from disk.
 	b.Run("1KiB", func(b *testing.B) { benchServe(b, h, "/static/1k.bin", 200) })
 	b.Run("1MiB", func(b *testing.B) { benchServe(b, h, "/static/1m.bin", 200) })
+	// As on a server whose files were deployed more than settleTime ago.
+	settled := realHandler(b, Options{Dir: dir})
+	settled.now = func() time.Time { return time.Now().Add(time.Minute) }
+	b.Run("1KiB-cached", func(b *testing.B) { benchServe(b, settled, "/static/1k.bin", 200) })
 	b.Run("304", func(b *testing.B) {
 		r := httptest.NewRecorder()
 		h.ServeHTTP(r, httptest.NewRequest("GET", "/static/1k.bin", nil))

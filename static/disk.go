@@ -1,6 +1,7 @@
 package static
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -75,6 +76,8 @@ type diskDir struct {
 	// checked is the Unix second of the last check whether path still
 	// names the opened folder.
 	checked atomic.Int64
+	// cache holds small files' content (see fileCache).
+	cache fileCache
 }
 
 // openRoot is an opened folder and its identity when opened.
@@ -147,10 +150,16 @@ func (d *diskDir) current(now time.Time) *os.Root {
 // serve sends the file name from the folder, or a 404. name has passed
 // requestName.
 func (d *diskDir) serve(w http.ResponseWriter, r *http.Request, name string, now time.Time, expires []string) {
+	root := d.current(now)
+	if e := d.cache.get(root, name); e != nil {
+		setDiskHeaders(w.Header(), name, expires, e.etag)
+		http.ServeContent(w, r, "", e.modTime, bytes.NewReader(e.data))
+		return
+	}
 	// openFlags adds O_NONBLOCK on Unix: opening a FIFO someone left in the
 	// folder would otherwise block the request forever. It makes no
 	// difference to regular files.
-	f, err := d.current(now).OpenFile(name, openFlags, 0)
+	f, err := root.OpenFile(name, openFlags, 0)
 	if err != nil {
 		d.failOpen(w, name, err)
 		return
@@ -167,16 +176,25 @@ func (d *diskDir) serve(w http.ResponseWriter, r *http.Request, name string, now
 		fail(w, http.StatusNotFound)
 		return
 	}
-	hdr := w.Header()
-	hdr["Cache-Control"] = cacheControl[policyMonth]
-	hdr["Expires"] = expires
-	hdr["Content-Type"] = contentType(name)
-	hdr["Etag"] = []string{diskETag(fi)}
+	if e := d.cache.add(root, name, f, fi, now); e != nil {
+		setDiskHeaders(w.Header(), name, expires, e.etag)
+		http.ServeContent(w, r, "", e.modTime, bytes.NewReader(e.data))
+		return
+	}
+	setDiskHeaders(w.Header(), name, expires, []string{diskETag(fi)})
 	// A SectionReader of the size fstat gave: ServeContent would otherwise
 	// find the size by seeking to the end and back, two more system calls
 	// per request, and reads become pread(2). (sendfile(2), which only an
 	// *os.File would allow, never applies: files go out over TLS.)
 	http.ServeContent(w, r, "", fi.ModTime(), io.NewSectionReader(f, 0, fi.Size()))
+}
+
+// setDiskHeaders sets the headers of a --static-dir file's response.
+func setDiskHeaders(hdr http.Header, name string, expires, etag []string) {
+	hdr["Cache-Control"] = cacheControl[policyMonth]
+	hdr["Expires"] = expires
+	hdr["Content-Type"] = contentType(name)
+	hdr["Etag"] = etag
 }
 
 // failOpen answers a request whose file could not be opened. Errors any
