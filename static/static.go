@@ -50,7 +50,10 @@ type Options struct {
 	// dashbox's own. Its files are sent as they are, never compressed
 	// (there is no per-request compression), with Last-Modified, an ETag
 	// from modification time and size, the 30-day cache policy and Range
-	// support. Hidden names (starting with ".") are never served. Dir must exist when New
+	// support. Files up to 128 KiB that have not changed for two seconds
+	// are kept in memory (8 MiB in all), each request checking with one
+	// lstat that the file is still the same (see fileCache). Hidden names
+	// (starting with ".") are never served. Dir must exist when New
 	// runs. Replacing the whole folder later (a symlink switched to a new
 	// release, or rm -rf and copy) is noticed within a second; changing
 	// files in it is seen at once.
