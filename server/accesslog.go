@@ -48,7 +48,8 @@ func appendCombined(b []byte, r *http.Request, sw *statusWriter, now time.Time) 
 	}
 	b = appendEscaped(b, host)
 	b = append(b, " - "...)
-	b = append(b, "- ["...) // $remote_user: dashbox has no authentication yet
+	b = appendField(b, sw.user) // $remote_user: set by BasicAuth
+	b = append(b, " ["...)
 	b = now.AppendFormat(b, "02/Jan/2006:15:04:05 -0700")
 	b = append(b, "] \""...)
 	b = appendEscaped(b, r.Method)
@@ -94,12 +95,33 @@ func appendEscaped(b []byte, s string) []byte {
 	return b
 }
 
-// statusWriter records the status and body size of a response for the log.
-// Unwrap lets http.ResponseController reach the connection (flush, deadlines).
+// statusWriter records the status and body size of a response for the log,
+// and the user BasicAuth authenticated. Unwrap lets http.ResponseController
+// reach the connection (flush, deadlines).
 type statusWriter struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	user   string
+}
+
+// setLogUser records the authenticated user for the access log line of the
+// response w belongs to. The middleware between the access log and the
+// caller hand w down, or wrap it with an Unwrap method: the user travels
+// with the response writer the access log already allocates, not in a
+// context value that would cost a request copy.
+func setLogUser(w http.ResponseWriter, user string) {
+	for {
+		switch t := w.(type) {
+		case *statusWriter:
+			t.user = user
+			return
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = t.Unwrap()
+		default:
+			return // no access log
+		}
+	}
 }
 
 func (w *statusWriter) WriteHeader(code int) {

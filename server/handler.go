@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -41,12 +42,24 @@ type Deps struct {
 	// clients on the loopback interface, such as each certificate's state.
 	// Nil adds nothing.
 	HealthDetails func() map[string]any
+	// Users, when not nil, are who may see the dashboards: every page and
+	// callback then needs HTTP Basic authentication (BasicAuth); /healthz
+	// and /static/ stay public, since they hold no data.
+	Users Authenticator
+	// LoginLimiter slows down password guessing per client address when
+	// Users is set; nil does not limit.
+	LoginLimiter LoginLimiter
+	// AllowedNetworks, when not empty, are the only client networks
+	// served anything but /healthz; other clients get 403 (AllowNetworks).
+	AllowedNetworks []netip.Prefix
 }
 
 // NewHandler builds the HTTPS handler: the routes of routes.go behind the
 // middleware every response passes through. Outermost first: the access log
 // (so it sees the final status, including a recovered panic's 500), the
-// security headers and HSTS, then panic recovery.
+// security headers and HSTS, then panic recovery. The access checks
+// (AllowedNetworks, Users) come after it, per route: routes.go says which
+// routes each applies to.
 func NewHandler(d Deps) http.Handler {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
@@ -59,15 +72,35 @@ func NewHandler(d Deps) http.Handler {
 	}
 	r.Use(Recoverer(d.Logger))
 	r.Use(middleware.GetHead)
-	addRoutes(r, d)
+	login := noMiddleware
+	if d.Users != nil {
+		login = BasicAuth(d.Users, d.LoginLimiter, d.Logger)
+	}
+	addRoutes(r, d, AllowNetworks(d.AllowedNetworks), login)
 	return r
 }
+
+// noMiddleware is the middleware that adds nothing.
+func noMiddleware(next http.Handler) http.Handler { return next }
 
 // NewHTTPHandler builds the plain-HTTP handler: the redirect to HTTPS, with
 // challenge (the ACME HTTP-01 hook, which must see requests before the
 // redirect does) in front of it when not nil, all behind the access log.
-func NewHTTPHandler(httpsPort int, accessLog io.Writer, challenge func(http.Handler) http.Handler) http.Handler {
+// Clients outside allowed (when not empty) get 403 instead of the redirect,
+// except for /healthz, which HTTPS serves to everyone; ACME challenges
+// reach the hook from anywhere, as the CA's validation must.
+func NewHTTPHandler(httpsPort int, accessLog io.Writer, challenge func(http.Handler) http.Handler, allowed []netip.Prefix) http.Handler {
 	var h http.Handler = NewRedirectHandler(httpsPort)
+	if len(allowed) > 0 {
+		redirect, restricted := h, AllowNetworks(allowed)(h)
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/healthz" && r.URL.RawPath == "" {
+				redirect.ServeHTTP(w, r)
+				return
+			}
+			restricted.ServeHTTP(w, r)
+		})
+	}
 	if challenge != nil {
 		h = challenge(h)
 	}
