@@ -306,6 +306,7 @@ func guestAfterReboot(t *testing.T) {
 		}
 		checkAnswersHTTPS(t, caRoots(t), "dash.test", checkRunning(t, Config{ServeArgs: []string{"--domain=dash.test"}}))
 	})
+	t.Run("files loaded as credentials", guestCredentials)
 	t.Run("uninstall --purge", func(t *testing.T) {
 		dashbox(t, "service", "uninstall", "--purge")
 		checkGone(t, changed)
@@ -332,6 +333,15 @@ func checkExecStartArgv(t *testing.T, cfg Config) {
 	dump := "/run/dashbox-argv.json"
 	os.Remove(dump)
 	probe := fmt.Sprintf("[Service]\nType=oneshot\nEnvironment=%s=%s\nExecStart=/mnt/share/service.test %s\n", argvDumpEnv, dump, execStart)
+	// Files loaded as credentials reach serve as paths in the probe's
+	// credentials directory; any file will do as their source.
+	_, creds, err := serveExecArgs(cfg.ServeArgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range creds {
+		probe += "LoadCredential=" + c.name + ":/etc/hostname\n"
+	}
 	if err := os.WriteFile("/run/systemd/system/dashbox-argv.service", []byte(probe), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -345,6 +355,13 @@ func checkExecStartArgv(t *testing.T, cfg Config) {
 		t.Fatal(err)
 	}
 	want := append([]string{"serve"}, cfg.ServeArgs...)
+	for i, a := range want {
+		for _, c := range creds {
+			if a == "--"+c.flag+"="+c.source {
+				want[i] = "--" + c.flag + "=/run/credentials/dashbox-argv.service/" + c.name
+			}
+		}
+	}
 	if strings.Join(got, "\x00") != strings.Join(want, "\x00") {
 		t.Errorf("ExecStart=... %s\nran with %q\nwant      %q", execStart, got, want)
 	}

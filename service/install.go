@@ -23,7 +23,9 @@ import (
 //     enables it; an update is written in place the same way (temporary file,
 //     then rename), since kardianos/service refuses to install over a unit;
 //   - enables it (starts at boot) and starts it, or restarts it when the
-//     binary or the unit changed, and waits until serve reports it is ready;
+//     binary, the unit or a file it loads as a credential (--auth-file,
+//     --tls-cert, --tls-key, --acme-ca-root) changed, and waits until serve
+//     reports it is ready;
 //   - writes /etc/logrotate.d/<Name> when logrotate is installed.
 //
 // Running it again with other serve flags or a newer binary is an upgrade.
@@ -51,6 +53,10 @@ func Install(ctx context.Context, cfg Config, out io.Writer) error {
 		return err
 	}
 	if err := checkReadableByAnyone(flags.staticDir); err != nil {
+		return err
+	}
+	_, creds, err := serveExecArgs(cfg.ServeArgs)
+	if err != nil {
 		return err
 	}
 
@@ -109,6 +115,11 @@ func Install(ctx context.Context, cfg Config, out io.Writer) error {
 		err = svc.Start()
 	case binChanged || unitChanged:
 		verb = "restarted"
+		err = svc.Restart()
+	case credentialsChanged(unit, creds):
+		// Its copies of the files it loads differ from the files: only a
+		// start copies them again.
+		verb = "restarted (a file it loads changed since it started)"
 		err = svc.Restart()
 	default:
 		verb = "already running"

@@ -133,8 +133,12 @@ func journalTail(ctx context.Context, unit string, out io.Writer) {
 type installedUnit struct {
 	// binary is the program ExecStart= runs.
 	binary string
-	// serveArgs are the arguments after "serve".
+	// serveArgs are the arguments after "serve", with the paths of files
+	// loaded as credentials put back.
 	serveArgs []string
+	// credentials maps the name of each credential the unit loads to its
+	// source file.
+	credentials map[string]string
 	// text is the whole file.
 	text string
 }
@@ -146,8 +150,11 @@ func readInstalledUnit(path string) (installedUnit, error) {
 	if err != nil {
 		return installedUnit{}, err
 	}
-	u := installedUnit{text: string(b)}
+	u := installedUnit{text: string(b), credentials: map[string]string{}}
 	for _, line := range strings.Split(u.text, "\n") {
+		if name, source, ok := parseLoadCredential(line); ok {
+			u.credentials[name] = source
+		}
 		value, ok := strings.CutPrefix(strings.TrimSpace(line), "ExecStart=")
 		if !ok {
 			continue
@@ -166,5 +173,6 @@ func readInstalledUnit(path string) (installedUnit, error) {
 	if u.binary == "" {
 		return u, fmt.Errorf("%s has no ExecStart= line: remove it or install again", path)
 	}
+	u.serveArgs = restoreCredentialArgs(u.serveArgs, u.credentials)
 	return u, nil
 }

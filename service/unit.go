@@ -11,8 +11,9 @@ import (
 // systemdScript is the unit dashbox installs, as a kardianos/service v1.3.0
 // SystemdScript: {{Key}} values are filled in by kardianos/service from its
 // Config (Description, Path, Arguments, Dependencies, Name) and Options
-// (ReloadSignal, Restart, LimitNOFILE). @TimeoutStopSec@ is not a kardianos
-// key; systemdScriptFor replaces it before kardianos sees the script.
+// (ReloadSignal, Restart, LimitNOFILE). @TimeoutStopSec@ and @Credentials@
+// are not kardianos keys; systemdScriptFor replaces them before kardianos
+// sees the script.
 //
 // The unit's own comments say why each group of settings is there, since
 // `dashbox service unit` prints it for an administrator to review.
@@ -48,7 +49,7 @@ LogsDirectory={{Name}}
 LogsDirectoryMode=0700
 UMask=0077
 
-# Privileges: binding ports 80 and 443 is the only capability it gets.
+@Credentials@# Privileges: binding ports 80 and 443 is the only capability it gets.
 AmbientCapabilities=CAP_NET_BIND_SERVICE
 CapabilityBoundingSet=CAP_NET_BIND_SERVICE
 NoNewPrivileges=yes
@@ -125,14 +126,11 @@ func kardianosConfig(cfg Config) (*kservice.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"serve"}
-	for _, a := range cfg.ServeArgs {
-		w, err := execWord(a)
-		if err != nil {
-			return nil, fmt.Errorf("serve %v", err)
-		}
-		args = append(args, w)
+	words, creds, err := serveExecArgs(cfg.ServeArgs)
+	if err != nil {
+		return nil, err
 	}
+	args := append([]string{"serve"}, words...)
 	return &kservice.Config{
 		Name:         cfg.Name,
 		Description:  cfg.Description,
@@ -140,7 +138,7 @@ func kardianosConfig(cfg Config) (*kservice.Config, error) {
 		Arguments:    args,
 		Dependencies: dependencies,
 		Option: kservice.KeyValue{
-			"SystemdScript": systemdScriptFor(flags.shutdownTimeout),
+			"SystemdScript": systemdScriptFor(flags.shutdownTimeout, creds),
 			"ReloadSignal":  reloadSignal,
 			"Restart":       "always",
 			"LimitNOFILE":   limitNOFILE,
@@ -149,10 +147,11 @@ func kardianosConfig(cfg Config) (*kservice.Config, error) {
 }
 
 // systemdScriptFor fills in the settings of systemdScript that kardianos has
-// no key for.
-func systemdScriptFor(shutdownTimeout time.Duration) string {
+// no key for: the stop timeout, and the files loaded as credentials.
+func systemdScriptFor(shutdownTimeout time.Duration, creds []credential) string {
 	stop := (shutdownTimeout + stopMargin + time.Second - 1) / time.Second
-	return strings.Replace(systemdScript, "@TimeoutStopSec@", fmt.Sprintf("%ds", stop), 1)
+	script := strings.Replace(systemdScript, "@TimeoutStopSec@", fmt.Sprintf("%ds", stop), 1)
+	return strings.Replace(script, "@Credentials@", credentialsSection(creds), 1)
 }
 
 // scriptData is the value map kardianos/service v1.3.0 builds in

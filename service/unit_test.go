@@ -34,6 +34,11 @@ var unitCases = []struct {
 	}}},
 	{"named", Config{Name: "dashbox-staging", Description: "dashbox staging", BinaryPath: "/opt/dashbox/bin/dashbox",
 		ServeArgs: []string{"--https-addr=127.0.0.1:9443", "--shutdown-timeout=250ms"}}},
+	{"credentials", Config{ServeArgs: []string{
+		"--domain=dash.example.com", "--auth-file=/etc/dashbox/htpasswd",
+		"--tls-cert=/etc/ssl/dash.example.com/fullchain.pem", "--tls-key=/root/keys/dash.example.com.key",
+		"--allow=10.0.0.0/8",
+	}}},
 }
 
 func TestUnitGolden(t *testing.T) {
@@ -141,6 +146,12 @@ func TestUnitRefuses(t *testing.T) {
 		{"flag without value", Config{ServeArgs: []string{"--domain"}}, "needs a value"},
 		{"newline in argument", Config{ServeArgs: []string{"--domain=a\nExecStartPre=/bin/sh"}}, "control character"},
 		{"lone semicolon", Config{ServeArgs: []string{";"}}, "cannot be written"},
+		{"relative auth file", Config{ServeArgs: []string{"--auth-file=htpasswd"}}, "absolute path"},
+		{"auth file in tmp", Config{ServeArgs: []string{"--auth-file", "/tmp/htpasswd"}}, "any user may put files"},
+		{"key with a space", Config{ServeArgs: []string{"--tls-key=/etc/ssl/my key.pem"}}, "letters, digits"},
+		{"cert with a specifier", Config{ServeArgs: []string{"--tls-cert=/etc/ssl/%n.pem"}}, "letters, digits"},
+		{"unclean cert path", Config{ServeArgs: []string{"--tls-cert=/etc/ssl/../x.pem"}}, "clean path"},
+		{"auth file without value", Config{ServeArgs: []string{"--auth-file"}}, "needs a value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
