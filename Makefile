@@ -12,7 +12,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # command:Debian-package pairs the tests need.
 TEST_TOOLS := goaccess:goaccess setpriv:util-linux unshare:util-linux ip:iproute2 \
 	systemd-nspawn:systemd-container debootstrap:debootstrap systemd-analyze:systemd logrotate:logrotate \
-	chromium:chromium strace:strace
+	chromium:chromium strace:strace htpasswd:apache2-utils script:bsdutils
 
 .PHONY: all build generate run test test-go test-offline test-cross test-deps bench clean
 

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 )
 
 // usageError marks a mistake in the command line itself; it exits with 2, as
@@ -32,6 +33,7 @@ Commands:
   service   install and control dashbox as a hardened systemd service
   ca        print the local CA's root certificate (PEM) and its SHA-256 fingerprint
   certs     print each certificate's issuer, expiry and last error (from the state directory)
+  passwd    add a user to an htpasswd file for serve --auth-file, or change a password
   version   print the version, commit, build date and Go version
   licenses  print the licences of the third-party software compiled in
   help      print this help, or a command's: dashbox help serve
@@ -58,6 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = runCA(ctx, rest, getenv, stdout, stderr)
 	case "certs":
 		err = runCerts(rest, getenv, stdout)
+	case "passwd":
+		err = runPasswd(rest, getenv, os.Stdin, stdout, stderr)
 	case "service":
 		err = runService(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":

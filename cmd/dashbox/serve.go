@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/mail"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dashbox/dashbox/auth"
 	"github.com/dashbox/dashbox/pages"
 	"github.com/dashbox/dashbox/server"
 	"github.com/dashbox/dashbox/service"
@@ -41,6 +43,17 @@ Certificates:
   --tls-cert and --tls-key serve your own certificate files instead of ACME.
   'dashbox certs' prints each certificate's issuer, expiry and last error.
 
+Access:
+  --auth-file requires a login (HTTP Basic authentication, over HTTPS only)
+  for every page and callback; /healthz and /static/ stay public. The file is
+  an htpasswd file with bcrypt hashes: 'dashbox passwd FILE USER' adds a user
+  or changes a password, and files from Apache's 'htpasswd -B' work. It is
+  re-read when it changes and on SIGHUP. After 10 failed logins in a minute
+  an address gets 429 until the oldest failure is a minute old.
+  --allow limits every path but /healthz to clients of the given networks;
+  others get 403. Client addresses are the connections': no X-Forwarded-For
+  is believed.
+
 Flags (each also read from DASHBOX_<NAME>, such as DASHBOX_HTTPS_ADDR; flags win):
 `
 
@@ -63,6 +76,11 @@ type serveConfig struct {
 	tlsCert         string
 	tlsKey          string
 	hsts            bool
+	authFile        string
+	allow           listFlag
+
+	// allowNets are the networks of allow, parsed by validate.
+	allowNets []netip.Prefix
 
 	// acmeRoots is the content of acmeCARoot, read by validate.
 	acmeRoots []byte
@@ -95,6 +113,8 @@ func parseServe(args []string, getenv func(string) string, stdout io.Writer) (*s
 	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "serve this certificate chain (PEM `file`, server certificate first) instead of ACME; reloaded when it changes and on SIGHUP")
 	fs.StringVar(&cfg.tlsKey, "tls-key", "", "PEM `file` with the private key of --tls-cert")
 	fs.BoolVar(&cfg.hsts, "hsts", true, "send Strict-Transport-Security (one year) with publicly trusted certificates (ACME, --tls-cert), never with the local CA's")
+	fs.StringVar(&cfg.authFile, "auth-file", "", "htpasswd `file` (bcrypt: dashbox passwd or htpasswd -B): every page and callback needs a login, /healthz and /static/ stay public; reloaded when it changes and on SIGHUP")
+	fs.Var(&cfg.allow, "allow", "only clients of this `network` (such as 10.0.0.0/8 or 2001:db8::/32; an address alone is /32 or /128) reach anything but /healthz, others get 403; repeat for more (comma-separated in the environment)")
 	explicit, err := parseFlagsExplicit(fs, args, getenv)
 	if err != nil {
 		return nil, err
@@ -131,6 +151,9 @@ func (c *serveConfig) validate() error {
 	}
 	if c.shutdownTimeout <= 0 {
 		return usageError{fmt.Sprintf("invalid --shutdown-timeout %s: give a positive duration such as 10s", c.shutdownTimeout)}
+	}
+	if err := c.validateAccess(); err != nil {
+		return err
 	}
 	return c.validateCertificates()
 }
@@ -334,12 +357,19 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	logger.Info("local CA", "root", ca.RootPath(), "sha256", ca.Fingerprint(),
 		"trust", "dashbox ca --state-dir "+cfg.stateDir+" > dashbox-root.crt")
 
-	stopHUP := onSIGHUP(logger, accessLog, certs)
-	defer stopHUP()
-
 	deps := server.Deps{Static: assets, Pages: pg, AccessLog: accessLogW, Logger: logger,
 		HealthDetails: func() map[string]any { return map[string]any{"certificates": certs.Status()} },
 	}
+	users, err := openAccess(cfg, &deps, logger)
+	if err != nil {
+		return err
+	}
+	if users != nil {
+		defer users.Close()
+	}
+
+	stopHUP := onSIGHUP(logger, accessLog, certs, users)
+	defer stopHUP()
 	if cfg.hsts {
 		deps.HSTS = func(r *http.Request) bool { return certs.PubliclyTrusted(r.TLS.ServerName) }
 	}
@@ -350,7 +380,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	return ln.Serve(ctx, server.Config{
 		TLSConfig:       certs.TLSConfig(),
 		Handler:         server.NewHandler(deps),
-		HTTPHandler:     server.NewHTTPHandler(ln.HTTPSPort(), accessLogW, certs.HTTPChallengeHandler),
+		HTTPHandler:     server.NewHTTPHandler(ln.HTTPSPort(), accessLogW, certs.HTTPChallengeHandler, cfg.allowNets),
 		ShutdownTimeout: cfg.shutdownTimeout,
 		Logger:          logger,
 		OnServing: func() {
@@ -384,8 +414,9 @@ func homeURL(cfg *serveConfig, port int) string {
 
 // onSIGHUP reopens the access log whenever the process gets SIGHUP, as
 // nginx does, so logrotate can move the file away, and reloads the
-// certificate files (--tls-cert), so a renewed certificate is served at once.
-func onSIGHUP(logger *slog.Logger, l *server.LogFile, certs *dashtls.Manager) (stop func()) {
+// certificate files (--tls-cert), so a renewed certificate is served at once,
+// and the htpasswd file (--auth-file; users may be nil).
+func onSIGHUP(logger *slog.Logger, l *server.LogFile, certs *dashtls.Manager, users *auth.Htpasswd) (stop func()) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	done := make(chan struct{})
@@ -399,6 +430,9 @@ func onSIGHUP(logger *slog.Logger, l *server.LogFile, certs *dashtls.Manager) (s
 					logger.Info("access log reopened")
 				}
 				certs.ReloadFiles() // logs its outcome; a broken file keeps the old certificate
+				if users != nil {
+					users.Reload() // logs its outcome; a broken file keeps the old users
+				}
 			case <-done:
 				return
 			}

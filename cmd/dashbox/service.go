@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/dashbox/dashbox/service"
@@ -33,6 +35,11 @@ Commands:
 The service keeps its state in /var/lib/dashbox ($STATE_DIRECTORY) and its
 access log in /var/log/dashbox/access.log ($LOGS_DIRECTORY); its other logs
 go to the journal: journalctl -u dashbox.
+
+The files of --auth-file, --tls-cert, --tls-key and --acme-ca-root may stay
+root's alone (mode 0600): systemd copies them at each start into a directory
+only the service can read (LoadCredential=). So a changed file applies on
+restart: sudo systemctl restart dashbox (or install again), not on reload.
 `
 
 func runService(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -59,7 +66,11 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 		if err != nil {
 			return err
 		}
-		cfg := service.Config{BinaryPath: installPath, ServeArgs: serveCfg.explicit}
+		serveArgs, err := absPathArgs(serveCfg.explicit)
+		if err != nil {
+			return err
+		}
+		cfg := service.Config{BinaryPath: installPath, ServeArgs: serveArgs}
 		if cmd == "unit" {
 			unit, err := service.Unit(cfg)
 			if err != nil {
@@ -116,6 +127,30 @@ func serviceEnv(getenv func(string) string) func(string) string {
 		}
 		return getenv(key)
 	}
+}
+
+// pathFlags are the serve flags that name files or directories: the unit
+// runs in /, so a relative path given to 'service install' is made absolute
+// from where the administrator ran it, where it was checked.
+var pathFlags = []string{"auth-file", "tls-cert", "tls-key", "static-dir", "acme-ca-root"}
+
+// absPathArgs makes the values of pathFlags in explicit ("--name=value", as
+// parseServe returns them) absolute.
+func absPathArgs(explicit []string) ([]string, error) {
+	out := make([]string, len(explicit))
+	for i, a := range explicit {
+		out[i] = a
+		name, value, ok := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+		if !ok || value == "" || filepath.IsAbs(value) || !slices.Contains(pathFlags, name) {
+			continue
+		}
+		abs, err := filepath.Abs(value)
+		if err != nil {
+			return nil, fmt.Errorf("--%s=%s: %v", name, value, err)
+		}
+		out[i] = "--" + name + "=" + abs
+	}
+	return out, nil
 }
 
 // cutInstallPath takes install's own --install-path flag out of the serve
