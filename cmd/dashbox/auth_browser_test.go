@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -75,6 +76,17 @@ func TestBrowserLogin(t *testing.T) {
 			tb.checkClean(b.origin, "status of 401 () "+b.origin+path)
 		})
 	}
+
+	// A bookmark with the credentials in it: the page's callbacks must still
+	// work (fetch refuses relative URLs resolved against such a page).
+	t.Run("credentials in the URL", func(t *testing.T) {
+		withCredentials := *b
+		withCredentials.origin = "https://" + url.UserPassword("ann", "p@ss: wörd").String() + "@" + strings.TrimPrefix(b.origin, "https://")
+		tb := withCredentials.open(t, "/apps/app9")
+		tb.waitFor("app9's first answer", `document.getElementById('x-to-the-x').textContent === '3125'`)
+		tb.do(retype("x", "3"))
+		tb.waitFor("the callback's answer for 3", `document.getElementById('square').textContent === '9'`)
+	})
 
 	t.Run("cancelled", func(t *testing.T) {
 		var asked atomic.Int32

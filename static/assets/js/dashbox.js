@@ -229,7 +229,9 @@
     inflight.set(spec.url, ctl);
     busy(+1);
     try {
-      const resp = await fetch(spec.url, {method: 'POST', body, signal: ctl.signal, headers: {Accept: 'application/json'}});
+      // Resolved against the origin, not the page's URL: a page opened as
+      // https://user:pass@host/... would make fetch refuse a relative URL.
+      const resp = await fetch(new URL(spec.url, location.origin), {method: 'POST', body, signal: ctl.signal, headers: {Accept: 'application/json'}});
       const data = await resp.json().catch(() => ({error: resp.status + ' ' + resp.statusText}));
       if (ctl.signal.aborted) return;
       if (!resp.ok) {
