@@ -100,6 +100,7 @@ type harness struct {
 	procs          procs
 	servers        []*server
 	res            *Results
+	retries        int // repeated runs so far (see measureQuiet)
 }
 
 // server is one configured server and, while it runs, its process.
@@ -468,7 +469,7 @@ func (h *harness) measureFigure(ctx context.Context, f figureSpec, servers []*se
 	}
 	for i := range h.cfg.runs {
 		for _, s := range servers {
-			run, err := h.measure(ctx, s, func() (loadResult, error) { return f.load(ctx, h, s, h.cfg.duration) }, f.FileSize)
+			run, err := h.measureQuiet(ctx, s, func() (loadResult, error) { return f.load(ctx, h, s, h.cfg.duration) }, f.FileSize)
 			if err != nil {
 				return fmt.Errorf("%s, %s: %w", s.kind.Name, f.Title, err)
 			}
@@ -484,6 +485,38 @@ func (h *harness) measureFigure(ctx context.Context, f figureSpec, servers []*se
 	return nil
 }
 
+// Runs disturbed by other programs are repeated: a run in which they took
+// more than quietEnough of either core's busy time is measured again, up
+// to retriesPerRun more times, the quietest attempt kept, and never more
+// than retryBudget repeats in all so that `make bench` stays bounded.
+const (
+	quietEnough   = 0.10
+	retriesPerRun = 2
+	retryBudget   = 15
+)
+
+// measureQuiet is measure with the repeats above.
+func (h *harness) measureQuiet(ctx context.Context, s *server, load func() (loadResult, error), bodySize int) (Run, error) {
+	var best Run
+	for try := 0; ; try++ {
+		run, err := h.measure(ctx, s, load, bodySize)
+		if err != nil {
+			return Run{}, err
+		}
+		run.Attempts = try + 1
+		if try == 0 || run.noise() < best.noise() {
+			best = run
+		}
+		if best.noise() <= quietEnough || try == retriesPerRun || h.retries >= retryBudget {
+			break
+		}
+		h.retries++
+		h.logf("%s: other programs disturbed this run; measuring it again (%d of %d repeats used)", s.kind.Name, h.retries, retryBudget)
+	}
+	h.res.Meta.MaxOtherPct = max(h.res.Meta.MaxOtherPct, 100*best.noise())
+	return best, nil
+}
+
 // measure runs load against s and accounts the server core's busy time and
 // the server's own CPU time to the requests it served.
 func (h *harness) measure(ctx context.Context, s *server, load func() (loadResult, error), bodySize int) (Run, error) {
@@ -495,14 +528,16 @@ func (h *harness) measure(ctx context.Context, s *server, load func() (loadResul
 	if err != nil {
 		return Run{}, err
 	}
-	p0 := groupCPUTicks(pgid)
+	l0, _ := readCPU(loadCPU)
+	p0, self0 := groupCPUTicks(pgid), selfCPUTicks()
 	r, err := load()
 	if err != nil {
 		return Run{}, err
 	}
 	c1, _ := readCPU(serverCPU)
-	p1 := groupCPUTicks(pgid)
-	dc := c1.sub(c0)
+	l1, _ := readCPU(loadCPU)
+	p1, self1 := groupCPUTicks(pgid), selfCPUTicks()
+	dc, dl := c1.sub(c0), l1.sub(l0)
 	if ctx.Err() != nil {
 		return Run{}, ctx.Err()
 	}
@@ -523,16 +558,20 @@ func (h *harness) measure(ctx context.Context, s *server, load func() (loadResul
 	// Process time the server's own processes did not use: other
 	// programs, kernel threads.
 	run.OtherSec = max(0, float64(dc.user+dc.nice+dc.system)/clockTicks-run.ServerCPUSec)
+	// The same on the load generator's core: whatever else ran there
+	// delayed the client, which shows in its latencies.
+	run.LoadCoreBusySec = float64(dl.busy()) / clockTicks
+	run.LoadCoreOtherSec = max(0, float64(dl.user+dl.nice+dl.system)/clockTicks-r.ClientCPUSec-float64(self1-self0)/clockTicks)
 	run.MiBPerSec = run.ReqPerSec * float64(bodySize) / (1 << 20)
 	run.RawCoreUsPerReq = run.CPU1BusySec * 1e6 / float64(r.Requests)
 	run.ServerCoreUsPerReq = (run.CPU1BusySec - run.OtherSec) * 1e6 / float64(r.Requests)
 	run.ProcessUsPerReq = run.ServerCPUSec * 1e6 / float64(r.Requests)
 	if r.Errors > r.Requests/100 {
-		h.logf("warning: %s: %d errors against %d requests", s.kind.Name, r.Errors, r.Requests)
+		h.logf("warning: %s: %d errors against %d requests %s", s.kind.Name, r.Errors, r.Requests, r.FirstError)
 	}
-	if run.OtherSec > 0.05*run.CPU1BusySec {
-		h.logf("note: %.0f%% of the server core's busy time in this run went to other programs (left out of µs/req; latency suffers)",
-			100*run.OtherSec/run.CPU1BusySec)
+	if n := run.noise(); n > 0.05 {
+		h.logf("note: other programs took %.0f%% of the server core's and %.0f%% of the load core's busy time in this run",
+			100*run.OtherSec/max(run.CPU1BusySec, 1e-9), 100*run.LoadCoreOtherSec/max(run.LoadCoreBusySec, 1e-9))
 	}
 	return run, nil
 }
@@ -588,7 +627,7 @@ func (h *harness) measurePages(ctx context.Context, s *server) error {
 			return fmt.Errorf("dashbox %s (warm-up): %w", t.Title, err)
 		}
 		for i := range h.cfg.runs {
-			run, err := h.measure(ctx, s, func() (loadResult, error) {
+			run, err := h.measureQuiet(ctx, s, func() (loadResult, error) {
 				return runWrk(ctx, script, url, pageConns, h.cfg.duration)
 			}, size)
 			if err != nil {

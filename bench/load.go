@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -30,6 +29,11 @@ type loadResult struct {
 	P50us     float64 // latency percentiles, where the tool gives them
 	P99us     float64
 	BodyBytes int64 // response bytes read, headers included where the tool counts them
+	// ClientCPUSec is the CPU time of the load generator's process (wrk,
+	// h2load); zero for the handshake client, which runs inside this one.
+	ClientCPUSec float64
+	// FirstError is the handshake client's first failure, for the log.
+	FirstError string
 }
 
 // wrkScript makes wrk print its summary as one JSON line, with exact
@@ -108,7 +112,17 @@ func runWrk(ctx context.Context, script, url string, conns int, d time.Duration)
 	if err != nil {
 		return loadResult{}, fmt.Errorf("wrk: %v\n%s", err, tail(string(out), 800))
 	}
-	return parseWrk(string(out))
+	r, err := parseWrk(string(out))
+	r.ClientCPUSec = childCPU(cmd)
+	return r, err
+}
+
+// childCPU is the user and system time an exited command used.
+func childCPU(cmd *exec.Cmd) float64 {
+	if cmd.ProcessState == nil {
+		return 0
+	}
+	return (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 }
 
 // seconds formats d for wrk and h2load, which take whole seconds.
@@ -162,7 +176,9 @@ func runH2load(ctx context.Context, url string, conns, streams int, d time.Durat
 	if err != nil {
 		return loadResult{}, fmt.Errorf("h2load: %v\n%s", err, tail(string(out), 800))
 	}
-	return parseH2load(string(out))
+	r, err := parseH2load(string(out))
+	r.ClientCPUSec = childCPU(cmd)
+	return r, err
 }
 
 // handshakeClientConfig makes every connection a full handshake: no
@@ -181,33 +197,32 @@ func handshakeClientConfig() *tls.Config {
 }
 
 // runHandshakes opens a new TLS connection for every request for d, with
-// workers connections at a time: connect, full handshake, GET path with
-// Connection: close, read the whole response, close. Client sockets use
-// loopback source addresses 127.0.0.2-127.0.0.9 in turn, so tens of
-// thousands of closed connections do not use up the ephemeral ports of one
-// address. It stops after d or maxConns connections, whichever comes first.
+// workers connections at a time: connect, full handshake, GET path, read
+// the whole response, close. It stops after d or maxConns connections,
+// whichever comes first.
 func runHandshakes(ctx context.Context, addr, path string, workers int, d time.Duration, maxConns int64) (loadResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, d)
+	end := time.Now().Add(d)
+	ctx, cancel := context.WithDeadline(ctx, end)
 	defer cancel()
 	cfg := handshakeClientConfig()
-	req := []byte("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: dashbox-bench\r\nConnection: close\r\n\r\n")
+	req := []byte("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: dashbox-bench\r\n\r\n")
 	var ok, failed, started, bytesRead atomic.Int64
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
 	t0 := time.Now()
-	for w := range workers {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			dialer := &net.Dialer{
-				Timeout:   5 * time.Second,
-				LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(2+w%8))},
-			}
-			buf := make([]byte, 32<<10)
-			for ctx.Err() == nil && started.Add(1) <= maxConns {
-				n, err := oneHandshake(ctx, dialer, addr, cfg, req, buf)
-				if ctx.Err() != nil && err != nil {
-					return // cut off by the end of the run: not the server's failure
+			dialer := &net.Dialer{Timeout: 5 * time.Second}
+			br := bufio.NewReaderSize(nil, 32<<10)
+			for ctx.Err() == nil && time.Now().Before(end) && started.Add(1) <= maxConns {
+				n, err := oneHandshake(ctx, dialer, addr, cfg, req, br)
+				if err != nil && (ctx.Err() != nil || !time.Now().Before(end)) {
+					// Cut off by the end of the run: not the server's
+					// failure. (The deadline can pass a moment before the
+					// context says so; dials then fail at once.)
+					return
 				}
 				if err != nil {
 					failed.Add(1)
@@ -221,15 +236,21 @@ func runHandshakes(ctx context.Context, addr, path string, workers int, d time.D
 	}
 	wg.Wait()
 	r := loadResult{Requests: ok.Load(), Errors: failed.Load(), Seconds: time.Since(t0).Seconds(), BodyBytes: bytesRead.Load()}
+	if err, _ := firstErr.Load().(error); err != nil {
+		r.FirstError = err.Error()
+	}
 	if r.Requests == 0 {
-		err, _ := firstErr.Load().(error)
-		return r, fmt.Errorf("no connection succeeded: %v", err)
+		return r, fmt.Errorf("no connection succeeded: %s", r.FirstError)
 	}
 	return r, nil
 }
 
-// oneHandshake is one connection of runHandshakes.
-func oneHandshake(ctx context.Context, dialer *net.Dialer, addr string, cfg *tls.Config, req, buf []byte) (int64, error) {
+// oneHandshake is one connection of runHandshakes. The client closes the
+// connection once it has read the whole response, before the server does:
+// the closed connection's TIME_WAIT state then stays on the client side,
+// where Linux reuses it for new loopback connections, instead of piling
+// up in the server's table and making new connections collide with it.
+func oneHandshake(ctx context.Context, dialer *net.Dialer, addr string, cfg *tls.Config, req []byte, br *bufio.Reader) (int64, error) {
 	raw, err := dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return 0, err
@@ -246,29 +267,20 @@ func oneHandshake(ctx context.Context, dialer *net.Dialer, addr string, cfg *tls
 	if _, err := c.Write(req); err != nil {
 		return 0, err
 	}
-	var total int64
-	first := true
-	for {
-		n, err := c.Read(buf)
-		if first && n > 0 {
-			if !bytes.HasPrefix(buf[:n], []byte("HTTP/1.1 200")) {
-				line, _, _ := bytes.Cut(buf[:n], []byte("\r\n"))
-				return 0, fmt.Errorf("status %q", line)
-			}
-			first = false
-		}
-		total += int64(n)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return total, err
-		}
+	br.Reset(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		return 0, err
 	}
-	if first {
-		return 0, errors.New("empty response")
+	n, err := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return n, err
 	}
-	return total, nil
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("status %s", resp.Status)
+	}
+	return n, nil
 }
 
 // newVerifyingClient is an HTTPS client trusting only caFile: probes

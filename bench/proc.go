@@ -203,6 +203,16 @@ func groupCPUTicks(pgid int) uint64 {
 	return t
 }
 
+// selfCPUTicks is this program's CPU time (user + system), the handshake
+// client's included.
+func selfCPUTicks() uint64 {
+	st, err := readProcStat(os.Getpid())
+	if err != nil {
+		return 0
+	}
+	return st.utime + st.stime
+}
+
 // groupRSSKiB sums VmRSS over the group's processes, and counts them.
 func groupRSSKiB(pgid int) (kib int64, n int, err error) {
 	for _, pid := range groupMembers(pgid) {

@@ -36,8 +36,11 @@ type Meta struct {
 	// every server idle: other programs on the machine show up here and
 	// in every figure.
 	CPU1IdleBusyPct float64 `json:"cpu1_busy_pct_while_idle"`
-	WrkVersion      string  `json:"wrk"`
-	H2loadVersion   string  `json:"h2load"`
+	// MaxOtherPct is the largest share of either core's busy time that
+	// other programs took in any run kept (see measureQuiet).
+	MaxOtherPct   float64 `json:"max_other_programs_pct_of_server_core"`
+	WrkVersion    string  `json:"wrk"`
+	H2loadVersion string  `json:"h2load"`
 }
 
 // ServerResult holds one server's figures.
@@ -93,6 +96,11 @@ type Run struct {
 	// OtherSec is user and system time on the core not used by the
 	// server's processes: other programs and kernel threads, noise.
 	OtherSec float64 `json:"server_core_other_s"`
+	// LoadCoreBusySec and LoadCoreOtherSec are the same for the load
+	// generator's core: other programs there delay the client and so
+	// inflate its latencies.
+	LoadCoreBusySec  float64 `json:"load_core_busy_s"`
+	LoadCoreOtherSec float64 `json:"load_core_other_s"`
 	// ServerCoreUsPerReq is the capacity figure: the server core's busy
 	// time less OtherSec, per request. On a quiet machine it equals
 	// RawCoreUsPerReq, the issue's definition.
@@ -103,6 +111,20 @@ type Run struct {
 	// ProcessUsPerReq is the server's own processes' CPU time per
 	// request (no interrupt work).
 	ProcessUsPerReq float64 `json:"server_process_us_per_req"`
+	// Attempts is which attempt this run was: runs disturbed by other
+	// programs are repeated (see measureQuiet).
+	Attempts int `json:"attempt,omitempty"`
+}
+
+// noise is the share of the server core's busy time that other programs
+// took during the run. (Their share of the load generator's core is kept
+// in LoadCoreOtherSec but not counted here: the load generators use a
+// fraction of their core, and others filling the rest seldom slow them.)
+func (r Run) noise() float64 {
+	if r.CPU1BusySec <= 0 {
+		return 0
+	}
+	return r.OtherSec / r.CPU1BusySec
 }
 
 func (r Run) summary() string {
@@ -216,6 +238,8 @@ func medianRun(runs []Run) Run {
 		ServerCPUSec:       col(func(r Run) float64 { return r.ServerCPUSec }),
 		SoftirqSec:         col(func(r Run) float64 { return r.SoftirqSec }),
 		OtherSec:           col(func(r Run) float64 { return r.OtherSec }),
+		LoadCoreBusySec:    col(func(r Run) float64 { return r.LoadCoreBusySec }),
+		LoadCoreOtherSec:   col(func(r Run) float64 { return r.LoadCoreOtherSec }),
 		ServerCoreUsPerReq: col(func(r Run) float64 { return r.ServerCoreUsPerReq }),
 		RawCoreUsPerReq:    col(func(r Run) float64 { return r.RawCoreUsPerReq }),
 		ProcessUsPerReq:    col(func(r Run) float64 { return r.ProcessUsPerReq }),
@@ -328,7 +352,12 @@ func (r *Results) printTable(w io.Writer) {
 	fmt.Fprintf(w, "\ndashbox bench, %s, %s, kernel %s\n", r.Meta.Started.Format("2006-01-02 15:04 UTC"), r.Meta.GoVersion, r.Meta.Kernel)
 	fmt.Fprintf(w, "servers on cpu%d, load on cpu%d; medians of %d runs of %gs; certificate: %s\n",
 		serverCPU, loadCPU, r.Meta.Runs, r.Meta.RunSeconds, r.Meta.Certificate)
-	fmt.Fprintf(w, "server core busy while idle: %.1f%% (other programs on this machine)\n\n", r.Meta.CPU1IdleBusyPct)
+	fmt.Fprintf(w, "server core busy while the servers were idle: %.1f%%; other programs' largest share of a core during a run kept: %.0f%%\n",
+		r.Meta.CPU1IdleBusyPct, r.Meta.MaxOtherPct)
+	if r.Meta.MaxOtherPct > 10 || r.Meta.CPU1IdleBusyPct > 10 {
+		fmt.Fprintln(w, "WARNING: this machine was busy with other programs: latencies and throughput are unreliable, µs per request less so; rerun on a quiet machine")
+	}
+	fmt.Fprintln(w)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	head := "figure"
