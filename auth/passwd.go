@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/dashbox/dashbox/internal/atomicfile"
 )
 
 // maxPasswordBytes is bcrypt's limit: it ignores what comes after.
@@ -97,14 +99,13 @@ func SetPassword(path, user string, password []byte, cost int) (added bool, err 
 	}
 	data, added := replaceUserLine(old, user, user+":"+string(hash))
 
-	mode, uid, gid := os.FileMode(0o600), -1, -1
+	mode := os.FileMode(0o600)
 	if exists {
 		if fi, err := os.Stat(path); err == nil {
 			mode = fi.Mode().Perm() &^ 0o007
-			uid, gid = fileOwner(fi)
 		}
 	}
-	if err := writeFileAtomic(path, data, mode, uid, gid); err != nil {
+	if err := (atomicfile.Options{KeepOwner: true}).WriteFile(path, data, mode); err != nil {
 		return false, fmt.Errorf("writing %s: %v", path, err)
 	}
 	return added, nil
@@ -140,47 +141,4 @@ func replaceUserLine(data []byte, user, line string) (out []byte, added bool) {
 		b.WriteString(line + eol)
 	}
 	return b.Bytes(), !replaced
-}
-
-// writeFileAtomic replaces path with data: readers see the old file or the
-// new one, never a part, and a failure leaves the old file in place. The
-// directory is synced too, so the rename survives a power cut. uid and gid
-// of -1 leave the owner as the writer.
-func writeFileAtomic(path string, data []byte, mode os.FileMode, uid, gid int) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // After a successful rename there is nothing to remove.
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if uid >= 0 && (uid != os.Getuid() || gid != os.Getgid()) {
-		if err := f.Chown(uid, gid); err != nil {
-			f.Close()
-			return fmt.Errorf("keeping the file's owner: %v", err)
-		}
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
 }

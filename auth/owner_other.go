@@ -1,8 +1,0 @@
-//go:build !unix
-
-package auth
-
-import "io/fs"
-
-// fileOwner returns -1 and -1: files have no Unix owner here.
-func fileOwner(fs.FileInfo) (uid, gid int) { return -1, -1 }
