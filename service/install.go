@@ -1,7 +1,6 @@
 package service
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -10,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/dashbox/dashbox/internal/atomicfile"
 )
 
 // Install installs or updates dashbox as a systemd service and leaves it
@@ -82,7 +83,7 @@ func Install(ctx context.Context, cfg Config, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "wrote %s\n", path)
 	case unitChanged:
-		if err := writeFileAtomic(path, []byte(unitText), 0o644); err != nil {
+		if err := atomicfile.WriteFile(path, []byte(unitText), 0o644); err != nil {
 			return fmt.Errorf("updating %s: %w", path, err)
 		}
 		if _, err := systemctl(ctx, "daemon-reload"); err != nil {
@@ -164,38 +165,11 @@ func installBinary(dst string, out io.Writer) (changed bool, err error) {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return false, fmt.Errorf("installing the binary: %w", err)
 	}
-	if err := writeFileAtomic(dst, src, 0o755); err != nil {
+	if err := atomicfile.WriteFile(dst, src, 0o755); err != nil {
 		return false, fmt.Errorf("installing the binary: %w", err)
 	}
 	fmt.Fprintf(out, "installed %s (from %s)\n", dst, self)
 	return true, nil
-}
-
-// writeFileAtomic replaces path with data: readers see the old file or the
-// new one, never a part, and a failure leaves the old file in place.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // After a successful rename there is nothing to remove.
-	if _, err := io.Copy(f, bytes.NewReader(data)); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // checkReadableByAnyone refuses a static directory the service's user (a

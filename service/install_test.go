@@ -50,38 +50,6 @@ func TestInstallBinaryCopiesRunningBinaryOnce(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomicKeepsOldFileOnFailure(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "dashbox.service")
-	if err := writeFileAtomic(path, []byte("v1"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := writeFileAtomic(path, []byte("v2"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if b, _ := os.ReadFile(path); string(b) != "v2" {
-		t.Fatalf("content %q, want v2", b)
-	}
-	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o644 {
-		t.Errorf("mode %v, want 0644", fi.Mode().Perm())
-	}
-	// A directory that cannot be written: the write fails, the file stays.
-	if os.Geteuid() == 0 {
-		t.Log("running as root: permission checks do not apply, skipping the failure half")
-		return
-	}
-	if err := os.Chmod(dir, 0o555); err != nil {
-		t.Fatal(err)
-	}
-	defer os.Chmod(dir, 0o755)
-	if err := writeFileAtomic(path, []byte("v3"), 0o644); err == nil {
-		t.Fatal("write into a read-only directory succeeded")
-	}
-	if b, _ := os.ReadFile(path); string(b) != "v2" {
-		t.Errorf("after a failed write the content is %q, want v2", b)
-	}
-}
-
 func TestCheckReadableByAnyone(t *testing.T) {
 	tests := []struct {
 		name string

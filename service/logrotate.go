@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/dashbox/dashbox/internal/atomicfile"
 )
 
 // logrotateDir is where logrotate reads per-package configuration.
@@ -49,7 +51,7 @@ func writeLogrotate(cfg Config, out io.Writer) error {
 	if cur, err := os.ReadFile(path); err == nil && string(cur) == want {
 		return nil
 	}
-	if err := writeFileAtomic(path, []byte(want), 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, []byte(want), 0o644); err != nil {
 		return fmt.Errorf("writing the logrotate configuration: %w", err)
 	}
 	fmt.Fprintf(out, "wrote %s: logrotate rotates %s/*.log\n", path, cfg.logsDir())
