@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dashbox/dashbox/internal/atomicfile"
 	"github.com/dashbox/dashbox/notices"
 )
 
@@ -117,13 +118,13 @@ func release(ctx context.Context, opts options) ([]artifact, error) {
 			return nil, err
 		}
 		path := filepath.Join(opts.out, name)
-		if err := writeFileAtomic(path, buf.Bytes()); err != nil {
+		if err := atomicfile.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 			return nil, err
 		}
 		sums[name] = buf.Bytes()
 		arts = append(arts, artifact{platform: p, archive: path, binarySize: int64(len(data)), archiveSize: int64(buf.Len())})
 	}
-	if err := writeFileAtomic(filepath.Join(opts.out, "SHA256SUMS"), sha256Sums(sums)); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(opts.out, "SHA256SUMS"), sha256Sums(sums), 0o644); err != nil {
 		return nil, err
 	}
 	return arts, nil
@@ -165,28 +166,4 @@ func checkBinary(bin string, noticeText []byte) error {
 		return fmt.Errorf("the third-party notices lack %s: run make generate (go generate ./notices) and release again", strings.Join(missing, ", "))
 	}
 	return nil
-}
-
-// writeFileAtomic writes data to a temporary file beside name and renames
-// it into place.
-func writeFileAtomic(name string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+"-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, name)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }
