@@ -23,6 +23,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/dashbox/dashbox/internal/atomicfile"
 )
 
 // releasePlatforms are the systems `make release` builds for. The notices
@@ -101,24 +103,9 @@ func writeIfChanged(name string, data []byte) (bool, error) {
 	if old, err := os.ReadFile(name); err == nil && bytes.Equal(old, data) {
 		return false, nil
 	}
-	// The leading dot keeps a leftover temporary file out of //go:embed.
-	f, err := os.CreateTemp(filepath.Dir(name), ".gennotices-*")
-	if err != nil {
-		return false, err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, name)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	// atomicfile's temporary name starts with a dot, which keeps a leftover
+	// out of //go:embed.
+	if err := atomicfile.WriteFile(name, data, 0o644); err != nil {
 		return false, err
 	}
 	return true, nil
