@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/atomicfile"
 )
 
 // StatusFileName is the file in the state directory where a running
@@ -191,31 +193,9 @@ func (b *statusBook) save() {
 	}
 	data, err := json.MarshalIndent(r, "", "  ")
 	if err == nil {
-		err = writeFileAtomic(b.path, append(data, '\n'))
+		err = atomicfile.WriteFile(b.path, append(data, '\n'), 0o600)
 	}
 	if err != nil {
 		b.logger.Warn("cannot write certificate status for 'dashbox certs'", "file", b.path, "error", err)
 	}
-}
-
-// writeFileAtomic replaces path with data: written and synced under a
-// temporary name in the same directory, then renamed.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
