@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/dashbox/dashbox/internal/atomicfile"
 )
 
 // tempPrefix starts the names of files being written. The leading dot keeps
@@ -128,7 +130,7 @@ func Dir(dir string) (Report, error) {
 			if len(out) >= len(j.data) {
 				out, size = nil, int64(len(j.data)) // marker: not worth it
 			}
-			err := writeAtomic(filepath.Join(dir, filepath.FromSlash(j.sibling)), out)
+			err := atomicfile.Options{TempPrefix: tempPrefix}.WriteFile(filepath.Join(dir, filepath.FromSlash(j.sibling)), out, 0o644)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -165,27 +167,6 @@ func (r *Report) addCoded(c Coding, size int64) {
 	case Gzip.Name:
 		r.GzipBytes += size
 	}
-}
-
-// writeAtomic writes data to name through a temporary file in the same
-// folder and a rename, so readers see either the old state or all of data.
-func writeAtomic(name string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(name), tempPrefix+"*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, werr := f.Write(data)
-	cerr := f.Close()
-	if err := errors.Join(werr, cerr, os.Chmod(tmp, 0o644)); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, name); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }
 
 // String summarises the report in one line for the generator's output.
