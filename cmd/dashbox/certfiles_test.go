@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dashbox/dashbox/internal/testpki"
 	dashtls "github.com/dashbox/dashbox/tls"
 )
 
@@ -20,13 +21,13 @@ import (
 // served to the next connection while an open keep-alive connection keeps
 // working; a broken replacement is logged and the old certificate stays.
 func TestServeCertificateFiles(t *testing.T) {
-	ca := newTestCA(t, "Corp Root")
+	ca := testpki.NewRoot(t, "Corp Root")
 	dir := t.TempDir()
-	certFile, keyFile, first := ca.writePair(t, dir, []string{"files.test"}, time.Time{}, time.Time{})
+	certFile, keyFile, first := ca.WritePair(t, dir, testpki.Leaf{Names: []string{"files.test"}})
 	useTLSTuning(t, dashtls.Tuning{FilePollInterval: 20 * time.Millisecond}, nil)
 	d := mustStart(t, "--tls-cert", certFile, "--tls-key", keyFile, "--domain", "files.test")
 
-	client := nameClient(t, d, "files.test", ca.pool())
+	client := nameClient(t, d, "files.test", ca.Pool())
 	resp, err := client.Get("https://files.test/")
 	if err != nil {
 		t.Fatalf("GET with the administrator's certificate: %v", err)
@@ -44,7 +45,7 @@ func TestServeCertificateFiles(t *testing.T) {
 	}
 
 	// A kept-alive HTTP/1.1 connection made before the replacement.
-	conn, err := tls.Dial("tcp", d.httpsAddr, &tls.Config{ServerName: "files.test", RootCAs: ca.pool(), NextProtos: []string{"http/1.1"}})
+	conn, err := tls.Dial("tcp", d.httpsAddr, &tls.Config{ServerName: "files.test", RootCAs: ca.Pool(), NextProtos: []string{"http/1.1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,8 +68,8 @@ func TestServeCertificateFiles(t *testing.T) {
 		t.Fatalf("first request: %d", code)
 	}
 
-	_, _, second := ca.writePair(t, dir, []string{"files.test"}, time.Time{}, time.Now().Add(20*time.Hour))
-	poll(t, "the renewed certificate on a new connection", func() bool { return servedLeaf(t, d, "files.test", ca.pool()).Equal(second) })
+	_, _, second := ca.WritePair(t, dir, testpki.Leaf{Names: []string{"files.test"}, NotAfter: time.Now().Add(20 * time.Hour)})
+	poll(t, "the renewed certificate on a new connection", func() bool { return servedLeaf(t, d, "files.test", ca.Pool()).Equal(second) })
 	if code := keepAliveGet(); code != 200 {
 		t.Errorf("request on the connection opened before the swap: %d", code)
 	}
@@ -77,15 +78,15 @@ func TestServeCertificateFiles(t *testing.T) {
 	}
 
 	// Broken: the key of another certificate.
-	_, otherKey, _ := ca.issue(t, []string{"files.test"}, time.Time{}, time.Time{})
-	replaceFile(t, keyFile, otherKey)
+	_, otherKey, _ := ca.Issue(t, testpki.Leaf{Names: []string{"files.test"}})
+	testpki.ReplaceFile(t, keyFile, otherKey)
 	ev := waitLogEvent(t, d, "the refusal of the broken files", 1, func(ev map[string]any) bool {
 		return ev["msg"] == "certificate files changed but cannot be served; still serving the previous certificate"
 	})
 	if !strings.Contains(str(ev["error"]), "does not match") {
 		t.Errorf("logged reason: %v", ev["error"])
 	}
-	if !servedLeaf(t, d, "files.test", ca.pool()).Equal(second) {
+	if !servedLeaf(t, d, "files.test", ca.Pool()).Equal(second) {
 		t.Error("a broken replacement replaced the certificate")
 	}
 	var line string
@@ -104,14 +105,14 @@ func TestServeCertificateFiles(t *testing.T) {
 
 // TestSIGHUPReloadsCertificateFiles: SIGHUP reloads the files at once.
 func TestSIGHUPReloadsCertificateFiles(t *testing.T) {
-	ca := newTestCA(t, "Corp Root")
+	ca := testpki.NewRoot(t, "Corp Root")
 	dir := t.TempDir()
-	certFile, keyFile, _ := ca.writePair(t, dir, []string{"files.test"}, time.Time{}, time.Time{})
+	certFile, keyFile, _ := ca.WritePair(t, dir, testpki.Leaf{Names: []string{"files.test"}})
 	p := mustStartProcess(t, "--tls-cert", certFile, "--tls-key", keyFile)
-	_, _, renewed := ca.writePair(t, dir, []string{"files.test"}, time.Time{}, time.Now().Add(20*time.Hour))
+	_, _, renewed := ca.WritePair(t, dir, testpki.Leaf{Names: []string{"files.test"}, NotAfter: time.Now().Add(20 * time.Hour)})
 	p.signal(t, syscall.SIGHUP)
 	p.waitLog(t, "certificate files reloaded; new connections get the new certificate")
-	conn, err := tls.Dial("tcp", p.httpsAddr, &tls.Config{ServerName: "files.test", RootCAs: ca.pool()})
+	conn, err := tls.Dial("tcp", p.httpsAddr, &tls.Config{ServerName: "files.test", RootCAs: ca.Pool()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,10 +138,10 @@ func lineWith(text, s string) string {
 // TestServeHSTSOff: --hsts=false keeps HSTS off, even with a publicly
 // trusted certificate.
 func TestServeHSTSOff(t *testing.T) {
-	ca := newTestCA(t, "Corp Root")
-	certFile, keyFile, _ := ca.writePair(t, t.TempDir(), []string{"files.test"}, time.Time{}, time.Time{})
+	ca := testpki.NewRoot(t, "Corp Root")
+	certFile, keyFile, _ := ca.WritePair(t, t.TempDir(), testpki.Leaf{Names: []string{"files.test"}})
 	d := mustStart(t, "--tls-cert", certFile, "--tls-key", keyFile, "--hsts=false")
-	resp, err := nameClient(t, d, "files.test", ca.pool()).Get("https://files.test/")
+	resp, err := nameClient(t, d, "files.test", ca.Pool()).Get("https://files.test/")
 	if err != nil {
 		t.Fatal(err)
 	}

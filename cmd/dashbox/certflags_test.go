@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dashbox/dashbox/internal/testpki"
 	"github.com/dashbox/dashbox/server"
 	dashtls "github.com/dashbox/dashbox/tls"
 )
@@ -17,17 +18,17 @@ import (
 // combination, is refused before anything binds or is written, with one
 // line saying what to do.
 func TestServeBadCertificateFlags(t *testing.T) {
-	ca := newTestCA(t, "Corp Root")
+	ca := testpki.NewRoot(t, "Corp Root")
 	files := t.TempDir()
-	good, goodKey, _ := ca.writePair(t, files, []string{"dash.corp.example"}, time.Time{}, time.Time{})
+	good, goodKey, _ := ca.WritePair(t, files, testpki.Leaf{Names: []string{"dash.corp.example"}})
 	expiredDir := t.TempDir()
-	expired, expiredKey, _ := ca.writePair(t, expiredDir, []string{"dash.corp.example"}, time.Now().Add(-48*time.Hour), time.Now().Add(-time.Hour))
+	expired, expiredKey, _ := ca.WritePair(t, expiredDir, testpki.Leaf{Names: []string{"dash.corp.example"}, NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-time.Hour)})
 	otherDir := t.TempDir()
-	_, otherKey, _ := ca.writePair(t, otherDir, []string{"dash.corp.example"}, time.Time{}, time.Time{})
+	_, otherKey, _ := ca.WritePair(t, otherDir, testpki.Leaf{Names: []string{"dash.corp.example"}})
 	root := filepath.Join(files, "root.pem")
-	replaceFile(t, root, ca.pem())
+	testpki.ReplaceFile(t, root, testpki.CertPEM(ca.Cert))
 	notPEM := filepath.Join(files, "notpem.txt")
-	replaceFile(t, notPEM, []byte("hello\n"))
+	testpki.ReplaceFile(t, notPEM, []byte("hello\n"))
 
 	tests := []struct {
 		name     string
@@ -83,11 +84,11 @@ func TestServeBadCertificateFlags(t *testing.T) {
 // TestServeCertificateFlagsChooseTheIssuer: what each combination of flags
 // (and their DASHBOX_* variables) asks the tls package for.
 func TestServeCertificateFlagsChooseTheIssuer(t *testing.T) {
-	ca := newTestCA(t, "Corp Root")
+	ca := testpki.NewRoot(t, "Corp Root")
 	files := t.TempDir()
-	certFile, keyFile, _ := ca.writePair(t, files, []string{"dash.corp.example"}, time.Time{}, time.Time{})
+	certFile, keyFile, _ := ca.WritePair(t, files, testpki.Leaf{Names: []string{"dash.corp.example"}})
 	root := filepath.Join(files, "root.pem")
-	replaceFile(t, root, ca.pem())
+	testpki.ReplaceFile(t, root, testpki.CertPEM(ca.Cert))
 	ln, err := server.Listen("127.0.0.1:0", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +123,7 @@ func TestServeCertificateFlagsChooseTheIssuer(t *testing.T) {
 			}
 		}},
 		{"private CA with its root", []string{"--domain", "dash.corp.example", "--acme-ca", "https://ca.corp.example/acme/dir", "--acme-ca-root", root}, nil, func(t *testing.T, c dashtls.Config, _ *serveConfig) {
-			if c.ACME == nil || c.ACME.CA != "https://ca.corp.example/acme/dir" || !bytes.Equal(c.ACME.RootsPEM, ca.pem()) {
+			if c.ACME == nil || c.ACME.CA != "https://ca.corp.example/acme/dir" || !bytes.Equal(c.ACME.RootsPEM, testpki.CertPEM(ca.Cert)) {
 				t.Fatalf("ACME = %+v", c.ACME)
 			}
 		}},

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/testpki"
 )
 
 // pebbleVersion must match PEBBLE_VERSION in the Makefile.
@@ -66,8 +68,8 @@ type pebble struct {
 	listen, mgmt, dns string // addresses
 	httpPort, tlsPort int
 
-	apiCA    *testCA // signs Pebble's own HTTPS certificate
-	rootFile string  // apiCA's root, for --acme-ca-root
+	apiCA    *testpki.CA // signs Pebble's own HTTPS certificate
+	rootFile string      // apiCA's root, for --acme-ca-root
 
 	cmd *exec.Cmd
 	log *lineBuffer // Pebble's output, across restarts
@@ -83,12 +85,12 @@ func newPebble(t *testing.T, opts pebbleOptions) *pebble {
 	p.dns = "127.0.0.1:" + strconv.Itoa(freeUDPPort(t))
 	p.httpPort, p.tlsPort = freePort(t), freePort(t)
 
-	p.apiCA = newTestCA(t, "Pebble API test root")
-	certPEM, keyPEM, _ := p.apiCA.issue(t, []string{"localhost", "127.0.0.1"}, time.Time{}, time.Time{})
+	p.apiCA = testpki.NewRoot(t, "Pebble API test root")
+	certPEM, keyPEM, _ := p.apiCA.Issue(t, testpki.Leaf{Names: []string{"localhost", "127.0.0.1"}})
 	writeTestFile(t, filepath.Join(p.dir, "cert.pem"), certPEM)
 	writeTestFile(t, filepath.Join(p.dir, "key.pem"), keyPEM)
 	p.rootFile = filepath.Join(p.dir, "api-root.pem")
-	writeTestFile(t, p.rootFile, p.apiCA.pem())
+	writeTestFile(t, p.rootFile, testpki.CertPEM(p.apiCA.Cert))
 
 	validity := 0
 	if opts.validity > 0 {
@@ -187,7 +189,7 @@ func (p *pebble) dashboxArgs(domains ...string) []string {
 
 func (p *pebble) apiClient() *http.Client {
 	return &http.Client{
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: p.apiCA.pool()}},
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: p.apiCA.Pool()}},
 		Timeout:   5 * time.Second,
 	}
 }
