@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/caddyserver/certmagic"
+
+	"github.com/dashbox/dashbox/internal/testpki"
 )
 
 func TestACMERefusal(t *testing.T) {
@@ -73,12 +75,12 @@ func TestLoadCARoots(t *testing.T) {
 	pki := newTestPKI(t)
 	dir := t.TempDir()
 	good := filepath.Join(dir, "root.pem")
-	replaceFile(t, good, pemCert(pki.root))
+	testpki.ReplaceFile(t, good, testpki.CertPEM(pki.root.Cert))
 	if data, err := LoadCARoots(good); err != nil || len(data) == 0 {
 		t.Errorf("LoadCARoots(good) = %d bytes, %v", len(data), err)
 	}
 	garbage := filepath.Join(dir, "garbage.pem")
-	replaceFile(t, garbage, []byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"))
+	testpki.ReplaceFile(t, garbage, []byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"))
 	for file, want := range map[string]string{
 		filepath.Join(dir, "missing.pem"): "cannot read --acme-ca-root",
 		dir:                               "cannot read --acme-ca-root",
@@ -86,7 +88,7 @@ func TestLoadCARoots(t *testing.T) {
 		filepath.Join(dir, "empty.pem"):   "holds no PEM certificate",
 	} {
 		if strings.HasSuffix(file, "empty.pem") {
-			replaceFile(t, file, []byte("nothing here\n"))
+			testpki.ReplaceFile(t, file, []byte("nothing here\n"))
 		}
 		if _, err := LoadCARoots(file); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("LoadCARoots(%s) = %v, want %q", filepath.Base(file), err, want)
@@ -237,7 +239,7 @@ func TestReadStatus(t *testing.T) {
 	if _, err := ReadStatus(dir); err == nil || !strings.Contains(err.Error(), "start 'dashbox serve --state-dir") {
 		t.Errorf("missing: %v", err)
 	}
-	replaceFile(t, filepath.Join(dir, StatusFileName), []byte("{"))
+	testpki.ReplaceFile(t, filepath.Join(dir, StatusFileName), []byte("{"))
 	if _, err := ReadStatus(dir); err == nil || !strings.Contains(err.Error(), "damaged") {
 		t.Errorf("damaged: %v", err)
 	}
@@ -341,7 +343,7 @@ func TestManagerReportsDamagedACMECertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"dash.internal.crt", "dash.internal.key", "dash.internal.json"} {
-		replaceFile(t, filepath.Join(site, f), []byte("damaged"))
+		testpki.ReplaceFile(t, filepath.Join(site, f), []byte("damaged"))
 	}
 	m := mustNewManager(t, Config{
 		StateDir: state,

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/testpki"
 )
 
 func TestLoadKeyPair(t *testing.T) {
@@ -22,26 +24,26 @@ func TestLoadKeyPair(t *testing.T) {
 		{
 			name: "chain and key",
 			prepare: func(t *testing.T, dir string) (string, string) {
-				c, k, _ := pki.writePair(t, dir, leafSpec{names: []string{"dash.corp.example"}})
+				c, k, _ := pki.inter.WritePair(t, dir, testpki.Leaf{Names: []string{"dash.corp.example"}})
 				return c, k
 			},
 		},
 		{
 			name: "chain and key in one file",
 			prepare: func(t *testing.T, dir string) (string, string) {
-				chain, key, _ := pki.issue(t, leafSpec{names: []string{"dash.corp.example"}})
+				chain, key, _ := pki.inter.Issue(t, testpki.Leaf{Names: []string{"dash.corp.example"}})
 				both := filepath.Join(dir, "both.pem")
-				replaceFile(t, both, append(key, chain...))
+				testpki.ReplaceFile(t, both, append(key, chain...))
 				return both, both
 			},
 		},
 		{
 			name: "key of another certificate",
 			prepare: func(t *testing.T, dir string) (string, string) {
-				c, _, _ := pki.writePair(t, dir, leafSpec{names: []string{"dash.corp.example"}})
-				_, otherKey, _ := pki.issue(t, leafSpec{names: []string{"other.corp.example"}})
+				c, _, _ := pki.inter.WritePair(t, dir, testpki.Leaf{Names: []string{"dash.corp.example"}})
+				_, otherKey, _ := pki.inter.Issue(t, testpki.Leaf{Names: []string{"other.corp.example"}})
 				k := filepath.Join(dir, "other.key")
-				replaceFile(t, k, otherKey)
+				testpki.ReplaceFile(t, k, otherKey)
 				return c, k
 			},
 			wantErr: []string{"does not match the certificate", "other.key"},
@@ -49,8 +51,8 @@ func TestLoadKeyPair(t *testing.T) {
 		{
 			name: "expired",
 			prepare: func(t *testing.T, dir string) (string, string) {
-				c, k, _ := pki.writePair(t, dir, leafSpec{names: []string{"dash.corp.example"},
-					notBefore: time.Now().Add(-48 * time.Hour), notAfter: time.Now().Add(-time.Hour)})
+				c, k, _ := pki.inter.WritePair(t, dir, testpki.Leaf{Names: []string{"dash.corp.example"},
+					NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-time.Hour)})
 				return c, k
 			},
 			wantErr: []string{"expired on", "renew it and replace the file"},
@@ -58,8 +60,8 @@ func TestLoadKeyPair(t *testing.T) {
 		{
 			name: "not yet valid",
 			prepare: func(t *testing.T, dir string) (string, string) {
-				c, k, _ := pki.writePair(t, dir, leafSpec{names: []string{"dash.corp.example"},
-					notBefore: time.Now().Add(time.Hour), notAfter: time.Now().Add(48 * time.Hour)})
+				c, k, _ := pki.inter.WritePair(t, dir, testpki.Leaf{Names: []string{"dash.corp.example"},
+					NotBefore: time.Now().Add(time.Hour), NotAfter: time.Now().Add(48 * time.Hour)})
 				return c, k
 			},
 			wantErr: []string{"not valid before", "clock"},
@@ -67,7 +69,7 @@ func TestLoadKeyPair(t *testing.T) {
 		{
 			name: "missing certificate file",
 			prepare: func(t *testing.T, dir string) (string, string) {
-				_, k, _ := pki.writePair(t, dir, leafSpec{names: []string{"dash.corp.example"}})
+				_, k, _ := pki.inter.WritePair(t, dir, testpki.Leaf{Names: []string{"dash.corp.example"}})
 				return filepath.Join(dir, "nope.pem"), k
 			},
 			wantErr: []string{"cannot read certificate file", "nope.pem", "no such file"},
@@ -75,7 +77,7 @@ func TestLoadKeyPair(t *testing.T) {
 		{
 			name: "missing key file",
 			prepare: func(t *testing.T, dir string) (string, string) {
-				c, _, _ := pki.writePair(t, dir, leafSpec{names: []string{"dash.corp.example"}})
+				c, _, _ := pki.inter.WritePair(t, dir, testpki.Leaf{Names: []string{"dash.corp.example"}})
 				return c, filepath.Join(dir, "nope.key")
 			},
 			wantErr: []string{"cannot read key file", "nope.key"},
@@ -83,7 +85,7 @@ func TestLoadKeyPair(t *testing.T) {
 		{
 			name: "certificate file is a directory",
 			prepare: func(t *testing.T, dir string) (string, string) {
-				_, k, _ := pki.writePair(t, dir, leafSpec{names: []string{"dash.corp.example"}})
+				_, k, _ := pki.inter.WritePair(t, dir, testpki.Leaf{Names: []string{"dash.corp.example"}})
 				return dir, k
 			},
 			wantErr: []string{"cannot read certificate file"},
@@ -91,9 +93,9 @@ func TestLoadKeyPair(t *testing.T) {
 		{
 			name: "no PEM in the certificate file",
 			prepare: func(t *testing.T, dir string) (string, string) {
-				_, k, _ := pki.writePair(t, dir, leafSpec{names: []string{"dash.corp.example"}})
+				_, k, _ := pki.inter.WritePair(t, dir, testpki.Leaf{Names: []string{"dash.corp.example"}})
 				c := filepath.Join(dir, "garbage.pem")
-				replaceFile(t, c, []byte("not a certificate\n"))
+				testpki.ReplaceFile(t, c, []byte("not a certificate\n"))
 				return c, k
 			},
 			wantErr: []string{"holds no PEM certificate"},
@@ -101,7 +103,7 @@ func TestLoadKeyPair(t *testing.T) {
 		{
 			name: "no key in the key file",
 			prepare: func(t *testing.T, dir string) (string, string) {
-				c, _, _ := pki.writePair(t, dir, leafSpec{names: []string{"dash.corp.example"}})
+				c, _, _ := pki.inter.WritePair(t, dir, testpki.Leaf{Names: []string{"dash.corp.example"}})
 				return c, c
 			},
 			wantErr: []string{"holds no PEM private key"},
@@ -109,11 +111,11 @@ func TestLoadKeyPair(t *testing.T) {
 		{
 			name: "chain out of order",
 			prepare: func(t *testing.T, dir string) (string, string) {
-				_, key, leaf := pki.issue(t, leafSpec{names: []string{"dash.corp.example"}})
+				_, key, leaf := pki.inter.Issue(t, testpki.Leaf{Names: []string{"dash.corp.example"}})
 				c, k := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 				// leaf, then the root instead of the intermediate
-				replaceFile(t, c, append(pemCert(leaf), pemCert(pki.root)...))
-				replaceFile(t, k, key)
+				testpki.ReplaceFile(t, c, append(testpki.CertPEM(leaf), testpki.CertPEM(pki.root.Cert)...))
+				testpki.ReplaceFile(t, k, key)
 				return c, k
 			},
 			wantErr: []string{"not a chain", "Test Root", "did not issue"},
@@ -153,7 +155,7 @@ func TestLoadKeyPair(t *testing.T) {
 func TestLoadKeyPairWarnings(t *testing.T) {
 	pki := newTestPKI(t)
 	dir := t.TempDir()
-	c, k, _ := pki.writePair(t, dir, leafSpec{names: []string{"dash.corp.example"}, noIntermediate: true})
+	c, k, _ := pki.root.WritePair(t, dir, testpki.Leaf{Names: []string{"dash.corp.example"}})
 	if err := os.Chmod(k, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +174,7 @@ func TestLoadKeyPairWarnings(t *testing.T) {
 func TestKeyPairCovers(t *testing.T) {
 	pki := newTestPKI(t)
 	dir := t.TempDir()
-	c, k, _ := pki.writePair(t, dir, leafSpec{names: []string{"*.corp.example", "10.0.0.5"}})
+	c, k, _ := pki.inter.WritePair(t, dir, testpki.Leaf{Names: []string{"*.corp.example", "10.0.0.5"}})
 	kp, err := LoadKeyPair(c, k)
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +201,7 @@ func TestKeyPairCovers(t *testing.T) {
 func TestManagerServesCertificateFiles(t *testing.T) {
 	pki := newTestPKI(t)
 	dir := t.TempDir()
-	certFile, keyFile, leaf := pki.writePair(t, dir, leafSpec{names: []string{"dash.corp.example", "www.corp.example"}})
+	certFile, keyFile, leaf := pki.inter.WritePair(t, dir, testpki.Leaf{Names: []string{"dash.corp.example", "www.corp.example"}})
 	m := mustNewManager(t, Config{
 		Domains: []string{"dash.corp.example"},
 		Files:   &FilesConfig{CertFile: certFile, KeyFile: keyFile},
@@ -207,7 +209,7 @@ func TestManagerServesCertificateFiles(t *testing.T) {
 	srv := startTLSServer(t, "tcp4", m.TLSConfig())
 
 	for _, name := range []string{"dash.corp.example", "www.corp.example"} {
-		state, hello, err := srv.dial(t, &cryptotls.Config{ServerName: name, RootCAs: pki.pool()})
+		state, hello, err := srv.dial(t, &cryptotls.Config{ServerName: name, RootCAs: pki.root.Pool()})
 		if err != nil {
 			t.Fatalf("%s: %v (server: %v)", name, err, hello.err)
 		}
@@ -253,7 +255,7 @@ func TestManagerServesCertificateFiles(t *testing.T) {
 func TestManagerReloadsCertificateFiles(t *testing.T) {
 	pki := newTestPKI(t)
 	dir := t.TempDir()
-	certFile, keyFile, first := pki.writePair(t, dir, leafSpec{names: []string{"dash.corp.example"}})
+	certFile, keyFile, first := pki.inter.WritePair(t, dir, testpki.Leaf{Names: []string{"dash.corp.example"}})
 	m := mustNewManager(t, Config{
 		Domains: []string{"dash.corp.example"},
 		Files:   &FilesConfig{CertFile: certFile, KeyFile: keyFile},
@@ -261,7 +263,7 @@ func TestManagerReloadsCertificateFiles(t *testing.T) {
 	}, managerOptions{})
 	srv := startTLSServer(t, "tcp4", m.TLSConfig())
 	served := func() *x509.Certificate {
-		state, hello, err := srv.dial(t, &cryptotls.Config{ServerName: "dash.corp.example", RootCAs: pki.pool()})
+		state, hello, err := srv.dial(t, &cryptotls.Config{ServerName: "dash.corp.example", RootCAs: pki.root.Pool()})
 		if err != nil {
 			t.Fatalf("handshake: %v (server: %v)", err, hello.err)
 		}
@@ -288,7 +290,7 @@ func TestManagerReloadsCertificateFiles(t *testing.T) {
 	}
 
 	// Renewed: written in place by the polling reload.
-	_, _, second := pki.writePair(t, dir, leafSpec{names: []string{"dash.corp.example"}, notAfter: time.Now().Add(20 * time.Hour)})
+	_, _, second := pki.inter.WritePair(t, dir, testpki.Leaf{Names: []string{"dash.corp.example"}, NotAfter: time.Now().Add(20 * time.Hour)})
 	waitFor("the renewed certificate", func() bool { return served().Equal(second) })
 	if s := statusOf(); !s.NotAfter.Equal(second.NotAfter) || s.Error != "" {
 		t.Errorf("status after renewal = %+v", s)
@@ -300,19 +302,19 @@ func TestManagerReloadsCertificateFiles(t *testing.T) {
 		wantErr string
 	}{
 		{"key of another certificate", func() {
-			_, otherKey, _ := pki.issue(t, leafSpec{names: []string{"dash.corp.example"}})
-			replaceFile(t, keyFile, otherKey)
+			_, otherKey, _ := pki.inter.Issue(t, testpki.Leaf{Names: []string{"dash.corp.example"}})
+			testpki.ReplaceFile(t, keyFile, otherKey)
 		}, "does not match"},
-		{"garbage", func() { replaceFile(t, certFile, []byte("oops")) }, "no PEM certificate"},
+		{"garbage", func() { testpki.ReplaceFile(t, certFile, []byte("oops")) }, "no PEM certificate"},
 		{"no longer covers the domain", func() {
-			c, k, _ := pki.issue(t, leafSpec{names: []string{"other.corp.example"}})
-			replaceFile(t, certFile, c)
-			replaceFile(t, keyFile, k)
+			c, k, _ := pki.inter.Issue(t, testpki.Leaf{Names: []string{"other.corp.example"}})
+			testpki.ReplaceFile(t, certFile, c)
+			testpki.ReplaceFile(t, keyFile, k)
 		}, "not covered"},
 		{"expired", func() {
-			c, k, _ := pki.issue(t, leafSpec{names: []string{"dash.corp.example"}, notBefore: time.Now().Add(-48 * time.Hour), notAfter: time.Now().Add(-time.Hour)})
-			replaceFile(t, certFile, c)
-			replaceFile(t, keyFile, k)
+			c, k, _ := pki.inter.Issue(t, testpki.Leaf{Names: []string{"dash.corp.example"}, NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-time.Hour)})
+			testpki.ReplaceFile(t, certFile, c)
+			testpki.ReplaceFile(t, keyFile, k)
 		}, "expired"},
 	}
 	for _, b := range broken {
@@ -332,7 +334,7 @@ func TestManagerReloadsCertificateFiles(t *testing.T) {
 	}
 
 	// Fixed again: served, error cleared.
-	_, _, third := pki.writePair(t, dir, leafSpec{names: []string{"dash.corp.example"}, notAfter: time.Now().Add(22 * time.Hour)})
+	_, _, third := pki.inter.WritePair(t, dir, testpki.Leaf{Names: []string{"dash.corp.example"}, NotAfter: time.Now().Add(22 * time.Hour)})
 	waitFor("the fixed certificate", func() bool { return served().Equal(third) })
 	waitFor("the error to clear", func() bool { return statusOf().Error == "" })
 	if first.Equal(third) {
@@ -343,7 +345,7 @@ func TestManagerReloadsCertificateFiles(t *testing.T) {
 func TestNewRefusesBadCertificateFiles(t *testing.T) {
 	pki := newTestPKI(t)
 	dir := t.TempDir()
-	certFile, keyFile, _ := pki.writePair(t, dir, leafSpec{names: []string{"dash.corp.example"}})
+	certFile, keyFile, _ := pki.inter.WritePair(t, dir, testpki.Leaf{Names: []string{"dash.corp.example"}})
 	state := t.TempDir()
 	_, err := New(t.Context(), Config{
 		StateDir: state,
