@@ -34,6 +34,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/testpki"
 )
 
 // hostBuild is a release of this machine's platform.
@@ -651,7 +653,11 @@ func firstDifference(a, b []byte) int {
 // CA, and its key.
 func writeCertFiles(t *testing.T) (certFile, keyFile string) {
 	t.Helper()
-	certPEM, keyPEM := issueTestCertificate(t)
+	ca := testpki.NewRoot(t, "Example Corp internal CA")
+	certPEM, keyPEM, _ := ca.Issue(t, testpki.Leaf{
+		Names:    []string{"localhost", "dash.example.com", "127.0.0.1", "::1"},
+		NotAfter: time.Now().Add(24 * time.Hour),
+	})
 	dir := t.TempDir()
 	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	if err := os.WriteFile(certFile, certPEM, 0o644); err != nil {
