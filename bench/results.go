@@ -368,10 +368,11 @@ func (r *Results) printTable(w io.Writer) {
 	fmt.Fprintln(tw, head)
 	nginx := r.byName("nginx")
 	type row struct {
-		title  string
-		seed   string
-		metric func(s *ServerResult) (float64, bool)
-		format string
+		title   string
+		seed    string
+		metric  func(s *ServerResult) (float64, bool)
+		format  string
+		noRatio bool
 	}
 	fig := func(key string, f func(Run) float64) func(s *ServerResult) (float64, bool) {
 		return func(s *ServerResult) (float64, bool) {
@@ -385,17 +386,20 @@ func (r *Results) printTable(w io.Writer) {
 		return func(s *ServerResult) (float64, bool) { return f(s.Start), len(s.Starts) > 0 }
 	}
 	rows := []row{
-		{"1 KiB static, HTTPS keep-alive: req/s", "", fig("static_1k", rps), "%.0f"},
-		{"  server-core µs per request", "", fig("static_1k", us), "%.1f"},
-		{"  p99 latency (ms)", "", fig("static_1k", func(r Run) float64 { return r.P99ms }), "%.2f"},
-		{"1 MiB static: MiB/s", "", fig("static_1m", func(r Run) float64 { return r.MiBPerSec }), "%.0f"},
-		{"  server-core µs per request", "", fig("static_1m", us), "%.0f"},
-		{"full TLS handshake per request: conn/s", "", fig("handshake", rps), "%.0f"},
-		{"  server-core µs per connection", "", fig("handshake", us), "%.0f"},
-		{"HTTP/2, 1 KiB: req/s", "", fig("h2_1k", rps), "%.0f"},
-		{"  server-core µs per request", "", fig("h2_1k", us), "%.1f"},
-		{"idle RSS, all processes (MiB)", r.Seed["idle_rss"], start(func(s StartRun) float64 { return s.RSSMiB }), "%.1f"},
-		{"start to first HTTPS response (ms)", r.Seed["start_to_first_response"], start(func(s StartRun) float64 { return s.StartupMs }), "%.1f"},
+		{"1 KiB static, HTTPS keep-alive: req/s", "", fig("static_1k", rps), "%.0f", false},
+		{"  server-core µs per request", "", fig("static_1k", us), "%.1f", false},
+		{"  p99 latency (ms)", "", fig("static_1k", func(r Run) float64 { return r.P99ms }), "%.2f", false},
+		{"1 MiB static: MiB/s", "", fig("static_1m", func(r Run) float64 { return r.MiBPerSec }), "%.0f", false},
+		{"  server-core µs per request", "", fig("static_1m", us), "%.0f", false},
+		{"full TLS handshake per request: conn/s", "", fig("handshake", rps), "%.0f", false},
+		{"  server-core µs per connection", "", fig("handshake", us), "%.0f", false},
+		{"HTTP/2, 1 KiB: req/s", "", fig("h2_1k", rps), "%.0f", false},
+		{"  server-core µs per request", "", fig("h2_1k", us), "%.1f", false},
+		{"idle RSS, all processes (MiB)", r.Seed["idle_rss"], start(func(s StartRun) float64 { return s.RSSMiB }), "%.1f", false},
+		{"start to first HTTPS response (ms)", r.Seed["start_to_first_response"], start(func(s StartRun) float64 { return s.StartupMs }), "%.1f", false},
+		{"access log lines written (all runs)", "", func(s *ServerResult) (float64, bool) {
+			return float64(s.AccessLogLines), s.Name != "gofs"
+		}, "%.0f", true},
 	}
 	for _, rw := range rows {
 		line := rw.title
@@ -408,7 +412,7 @@ func (r *Results) printTable(w io.Writer) {
 			cell := "-"
 			if ok {
 				cell = fmt.Sprintf(rw.format, v)
-				if baseOK && s != nginx && base > 0 {
+				if baseOK && s != nginx && base > 0 && !rw.noRatio {
 					cell += fmt.Sprintf(" (%.2f×)", v/base)
 				}
 			}
