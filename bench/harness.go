@@ -207,8 +207,9 @@ func (h *harness) run(ctx context.Context) (err error) {
 		if err := h.procs.stop(s.p); err != nil {
 			return err
 		}
-		// Caddy rolls its log at 100 MiB into access-<time>.log files.
-		logs, _ := filepath.Glob(filepath.Join(s.setup.Dir, "access*.log"))
+		// Caddy rolls its log at 100 MiB into gzipped access-<time>.log.gz
+		// files.
+		logs, _ := filepath.Glob(filepath.Join(s.setup.Dir, "access*.log*"))
 		for _, l := range logs {
 			if n, err := lineCount(l); err == nil {
 				s.res.AccessLogLines += n

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -369,15 +370,24 @@ func tail(s string, n int) string {
 	return "..." + s[len(s)-n:]
 }
 
-// lineCount counts the lines of a file, such as an access log.
+// lineCount counts the lines of a file, such as an access log, gunzipping
+// it first when its name ends in .gz.
 func lineCount(path string) (int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
+	var src io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return 0, err
+		}
+		src = zr
+	}
 	var n int64
-	r := bufio.NewReaderSize(f, 1<<20)
+	r := bufio.NewReaderSize(src, 1<<20)
 	for {
 		b, err := r.ReadSlice('\n')
 		if len(b) > 0 && b[len(b)-1] == '\n' {

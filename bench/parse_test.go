@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"math"
 	"os"
 	"path/filepath"
@@ -200,5 +202,15 @@ func TestLineCount(t *testing.T) {
 	os.WriteFile(path, []byte(strings.Repeat("127.0.0.1 - - [x] \"GET / HTTP/1.1\" 200 1 \"-\" \"-\"\n", 1000)+"partial"), 0o644)
 	if n, err := lineCount(path); err != nil || n != 1000 {
 		t.Errorf("lineCount = %d, %v; want 1000", n, err)
+	}
+	// A rolled, gzipped log, as Caddy leaves them.
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte(strings.Repeat("{}\n", 300)))
+	zw.Close()
+	gz := filepath.Join(t.TempDir(), "access-2026.log.gz")
+	os.WriteFile(gz, buf.Bytes(), 0o644)
+	if n, err := lineCount(gz); err != nil || n != 300 {
+		t.Errorf("lineCount(gz) = %d, %v; want 300", n, err)
 	}
 }
