@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Dashboard is one page of dashboards: what it shows (Layout) and how it
@@ -30,7 +31,9 @@ type Dashboard struct {
 // builtDashboard is a Dashboard ready to serve: rendered once, at start.
 type builtDashboard struct {
 	Dashboard
+	once sync.Once // guards page and err: see Pages.ready
 	page *renderedPage
+	err  error
 }
 
 // CallbackURL is the URL of the dashboard's callback name.
@@ -39,8 +42,8 @@ func (d *Dashboard) CallbackURL(name string) string { return d.Path + "/callback
 // build checks the dashboard, runs its callbacks once with the layout's
 // initial values (as Dash does when a page loads, but here once, at
 // start), and renders the page.
-func (p *Pages) build(d Dashboard) (*builtDashboard, error) {
-	fail := func(format string, args ...any) (*builtDashboard, error) {
+func (p *Pages) build(d Dashboard) (*renderedPage, error) {
+	fail := func(format string, args ...any) (*renderedPage, error) {
 		return nil, fmt.Errorf("pages: dashboard %s: %s", d.Path, fmt.Sprintf(format, args...))
 	}
 	if !strings.HasPrefix(d.Path, "/apps/") || d.Title == "" || d.Description == "" {
@@ -140,7 +143,7 @@ func (p *Pages) build(d Dashboard) (*builtDashboard, error) {
 	if err != nil {
 		return fail("%v", err)
 	}
-	return &builtDashboard{Dashboard: d, page: page}, nil
+	return page, nil
 }
 
 func joinHTML(parts []template.HTML) template.HTML {

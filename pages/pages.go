@@ -39,6 +39,13 @@ type Options struct {
 	AssetURL func(name string) (string, error)
 	// Logger receives rendering and callback errors. Nil discards them.
 	Logger *slog.Logger
+	// RenderOnFirstRequest builds each dashboard (initial callback run and
+	// page rendering) when it is first asked for, instead of in New. Start-up
+	// then takes milliseconds instead of about 45 ms of one core, and a
+	// server keeps in memory only the dashboards people open. The default,
+	// building every dashboard in New, makes a broken dashboard stop New:
+	// the tests run that way, so no broken dashboard ships.
+	RenderOnFirstRequest bool
 }
 
 // Pages holds the rendered pages and the dashboards' callbacks.
@@ -94,8 +101,13 @@ func New(opts Options) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.dashboards, err = p.buildAll(data); err != nil {
-		return nil, err
+	for _, newDashboard := range registry {
+		p.dashboards = append(p.dashboards, &builtDashboard{Dashboard: newDashboard(data)})
+	}
+	if !opts.RenderOnFirstRequest {
+		if err := p.buildAll(); err != nil {
+			return nil, err
+		}
 	}
 	var links []dashboardLink
 	paths := map[string]bool{}
@@ -120,26 +132,44 @@ func New(opts Options) (*Pages, error) {
 // buildAll builds the registered dashboards, several at a time: rendering
 // their charts through go-echarts' templates is most of dashbox's start-up
 // time. The first error in registry order wins, so failures are stable.
-func (p *Pages) buildAll(data *Data) ([]*builtDashboard, error) {
-	built := make([]*builtDashboard, len(registry))
-	errs := make([]error, len(registry))
+func (p *Pages) buildAll() error {
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
-	for i, newDashboard := range registry {
+	for _, b := range p.dashboards {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			built[i], errs[i] = p.build(newDashboard(data))
+			p.ready(b)
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	for _, b := range p.dashboards {
+		if b.err != nil {
+			return b.err
 		}
 	}
-	return built, nil
+	return nil
+}
+
+// ready builds b once: its initial callback run sets the layout's state,
+// which its callbacks may read, so both its page and its callbacks wait for
+// it.
+func (p *Pages) ready(b *builtDashboard) error {
+	b.once.Do(func() { b.page, b.err = p.build(b.Dashboard) })
+	return b.err
+}
+
+// whenReady serves h once b is built, and a 500 when building failed.
+func (p *Pages) whenReady(b *builtDashboard, h func() http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := p.ready(b); err != nil {
+			p.logger.Error("building dashboard", "path", b.Path, "err", err)
+			http.Error(w, "500 Internal Server Error", http.StatusInternalServerError)
+			return
+		}
+		h().ServeHTTP(w, r)
+	})
 }
 
 // pageData is what every template sees.
@@ -168,11 +198,12 @@ func (p *Pages) Home() http.Handler { return p.home }
 // callback for GET (inputs in the query) and POST (inputs in a form body).
 func (p *Pages) Dashboards(add func(method, pattern string, h http.Handler)) {
 	for _, d := range p.dashboards {
-		add(http.MethodGet, d.Path, d.page)
+		add(http.MethodGet, d.Path, p.whenReady(d, func() http.Handler { return d.page }))
 		for _, cb := range d.Callbacks {
 			h := p.callbackHandler(cb)
-			add(http.MethodGet, d.CallbackURL(cb.Name), h)
-			add(http.MethodPost, d.CallbackURL(cb.Name), h)
+			ready := p.whenReady(d, func() http.Handler { return h })
+			add(http.MethodGet, d.CallbackURL(cb.Name), ready)
+			add(http.MethodPost, d.CallbackURL(cb.Name), ready)
 		}
 	}
 }

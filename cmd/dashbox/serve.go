@@ -344,7 +344,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	pg, err := pages.New(pages.Options{AssetURL: assets.URL, Logger: logger})
+	pg, err := pages.New(pages.Options{AssetURL: assets.URL, Logger: logger, RenderOnFirstRequest: true})
 	if err != nil {
 		return err
 	}
