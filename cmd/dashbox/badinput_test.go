@@ -73,6 +73,9 @@ func TestServeBadInput(t *testing.T) {
 			if !strings.Contains(msg, tt.want) || strings.Contains(msg, "\n") {
 				t.Errorf("error %q: want one line containing %q", msg, tt.want)
 			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout got %q: a bad input gets one line on stderr, not the help", stdout.String())
+			}
 			if after := snapshot(t, state); after != before {
 				t.Errorf("state directory changed:\nbefore %s\nafter  %s", before, after)
 			}

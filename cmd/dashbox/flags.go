@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -8,18 +9,26 @@ import (
 	"strings"
 )
 
-// newFlagSet returns a flag set whose help goes to stdout (it is asked for)
-// and whose errors are returned, not printed.
+// newFlagSet returns a flag set whose help goes to stdout when it is asked
+// for, and whose errors are returned as one line, not printed. (The flag
+// package prints the usage on every parse error too: it goes to a buffer
+// that parseFlagsExplicit writes out only for -h.)
 func newFlagSet(name, usage string, stdout io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	help := &helpBuffer{stdout: stdout}
+	fs.SetOutput(help)
 	fs.Usage = func() {
-		fmt.Fprint(stdout, usage)
-		fs.SetOutput(stdout)
+		help.Reset()
+		help.WriteString(usage)
 		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
 	}
 	return fs
+}
+
+// helpBuffer holds a flag set's usage text until it is known to be wanted.
+type helpBuffer struct {
+	bytes.Buffer
+	stdout io.Writer
 }
 
 // parseFlags parses args, then fills every flag not given on the command line
@@ -37,7 +46,10 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 func parseFlagsExplicit(fs *flag.FlagSet, args []string, getenv func(string) string) ([]string, error) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil, err // fs.Parse has printed fs.Usage
+			if help, ok := fs.Output().(*helpBuffer); ok {
+				help.WriteTo(help.stdout)
+			}
+			return nil, err
 		}
 		return nil, usageError{flagErrorLine(fs.Name(), err)}
 	}
