@@ -20,15 +20,7 @@ func Control(ctx context.Context, cfg Config, action string, out io.Writer) erro
 	default:
 		return fmt.Errorf("unknown service action %q: use start, stop or restart", action)
 	}
-	cfg = cfg.withDefaults()
-	kc, err := kardianosConfig(Config{Name: cfg.Name, Description: cfg.Description, BinaryPath: cfg.BinaryPath})
-	if err != nil {
-		return err
-	}
-	if err := CheckPrivilege(command); err != nil {
-		return err
-	}
-	svc, err := newSystemd(command, kc)
+	cfg, svc, err := openInstalled(cfg, command)
 	if err != nil {
 		return err
 	}

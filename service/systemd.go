@@ -72,6 +72,23 @@ func newSystemd(command string, kc *kservice.Config) (kservice.Service, error) {
 	return nil, fmt.Errorf("%s %w, but this system runs %s: run dashbox serve under your own service manager", command, ErrNoSystemd, running)
 }
 
+// openInstalled is the start of the commands that act on the installed
+// unit by name (start, stop, restart, uninstall): cfg with its defaults, a
+// root check, and the systemd backend. Install differs: it checks the whole
+// configuration, unit text included, before the root check.
+func openInstalled(cfg Config, command string) (Config, kservice.Service, error) {
+	cfg = cfg.withDefaults()
+	kc, err := kardianosConfig(Config{Name: cfg.Name, Description: cfg.Description, BinaryPath: cfg.BinaryPath})
+	if err != nil {
+		return cfg, nil, err
+	}
+	if err := CheckPrivilege(command); err != nil {
+		return cfg, nil, err
+	}
+	svc, err := newSystemd(command, kc)
+	return cfg, svc, err
+}
+
 // program satisfies kservice.Interface. dashbox never calls Run: serve runs
 // in the foreground under systemd, so Start and Stop are never called.
 type program struct{}

@@ -17,15 +17,7 @@ import (
 // says so (and still purges when asked).
 func Uninstall(ctx context.Context, cfg Config, purge bool, out io.Writer) error {
 	command := "dashbox service uninstall"
-	cfg = cfg.withDefaults()
-	kc, err := kardianosConfig(Config{Name: cfg.Name, Description: cfg.Description, BinaryPath: cfg.BinaryPath})
-	if err != nil {
-		return err
-	}
-	if err := CheckPrivilege(command); err != nil {
-		return err
-	}
-	svc, err := newSystemd(command, kc)
+	cfg, svc, err := openInstalled(cfg, command)
 	if err != nil {
 		return err
 	}
