@@ -35,6 +35,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dashbox/dashbox/internal/testenv"
 	"github.com/dashbox/dashbox/internal/testpki"
 )
 
@@ -291,7 +292,7 @@ func TestAirgapNamespace(t *testing.T) {
 	if bin == "" {
 		t.Skip("runs inside the network namespace TestNoConnectionOutsideLoopback makes")
 	}
-	bringLoopbackUp(t)
+	testenv.BringLoopbackUp(t)
 	mustOnlyLoopback(t)
 
 	t.Run("strace sees every connect", testStraceSeesConnects)

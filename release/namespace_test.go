@@ -6,31 +6,7 @@ import (
 	"net"
 	"path/filepath"
 	"testing"
-
-	"golang.org/x/sys/unix"
 )
-
-// bringLoopbackUp sets lo up, as `ip link set lo up` does: a new network
-// namespace starts with it down.
-func bringLoopbackUp(t *testing.T) {
-	t.Helper()
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
-	ifr, err := unix.NewIfreq("lo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
-		t.Fatalf("get lo flags: %v", err)
-	}
-	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
-	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
-		t.Fatalf("set lo up: %v", err)
-	}
-}
 
 // mustOnlyLoopback fails unless loopback is the only interface: anywhere
 // else the test would prove nothing.

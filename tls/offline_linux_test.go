@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/dashbox/dashbox/internal/testenv"
 )
 
 // The local CA mode must work on an air-gapped machine: this runs New and
@@ -48,7 +48,7 @@ func TestOfflineHelperProcess(t *testing.T) {
 	if os.Getenv("DASHBOX_OFFLINE_HELPER") == "" {
 		t.Skip("helper process for TestNewWorksWithoutNetwork")
 	}
-	bringLoopbackUp(t)
+	testenv.BringLoopbackUp(t)
 	ifaces, err := net.Interfaces()
 	if err != nil {
 		t.Fatal(err)
@@ -77,27 +77,5 @@ func TestOfflineHelperProcess(t *testing.T) {
 		if _, hello, err := srv6.dial(t, &cryptotls.Config{ServerName: "::1", RootCAs: roots}); err != nil {
 			t.Errorf("::1: %v (server: %v)", err, hello.err)
 		}
-	}
-}
-
-// bringLoopbackUp sets lo up, as `ip link set lo up` does: a new network
-// namespace starts with it down.
-func bringLoopbackUp(t *testing.T) {
-	t.Helper()
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
-	ifr, err := unix.NewIfreq("lo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
-		t.Fatalf("get lo flags: %v", err)
-	}
-	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
-	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
-		t.Fatalf("set lo up: %v", err)
 	}
 }
