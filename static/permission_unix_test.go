@@ -4,18 +4,14 @@ package static
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-)
 
-// nobodyUID is the user the permission cases run as when the tests run as
-// root, which bypasses permission checks: the kernel, not a mock, refuses.
-const nobodyUID = 65534
+	"github.com/dashbox/dashbox/internal/testenv"
+)
 
 // permissionCase is one thing the operator can get wrong with permissions.
 type permissionCase struct {
@@ -91,26 +87,25 @@ func TestPermissionDenied(t *testing.T) {
 	var bin string
 	if asRoot {
 		// Copy the test binary where nobody can run it.
-		bin = filepath.Join(worldDir(t), "static.test")
-		copyExecutable(t, bin)
+		bin = testenv.CopyTestBinary(t, testenv.WorldDir(t))
 	}
 	for _, c := range permissionCases {
 		t.Run(c.name, func(t *testing.T) {
 			base := t.TempDir()
 			user := currentUser()
 			if asRoot {
-				base = worldDir(t)
-				user = fmt.Sprintf("%s (uid %d)", userNameOf(nobodyUID), nobodyUID)
+				base = testenv.WorldDir(t)
+				user = fmt.Sprintf("%s (uid %d)", testenv.UserName(testenv.NobodyUID), testenv.NobodyUID)
 			}
 			dir, target := c.prepare(t, base)
 			var got string
 			if asRoot {
 				cmd := exec.Command(bin, "-test.run=^TestPermissionHelperProcess$", "-test.count=1")
 				cmd.Env = append(os.Environ(), "DASHBOX_STATIC_PERMISSION_DIR="+dir, "DASHBOX_STATIC_PERMISSION_TARGET="+target)
-				cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobodyUID, Gid: nobodyUID}}
+				cmd.SysProcAttr = testenv.AsNobody()
 				out, err := cmd.CombinedOutput()
 				if err != nil {
-					t.Fatalf("helper as uid %d: %v\n%s", nobodyUID, err, out)
+					t.Fatalf("helper as uid %d: %v\n%s", testenv.NobodyUID, err, out)
 				}
 				_, got, _ = strings.Cut(string(out), "RESULT: ")
 				got, _, _ = strings.Cut(got, "\n")
@@ -141,20 +136,6 @@ func TestPermissionHelperProcess(t *testing.T) {
 	fmt.Printf("RESULT: %s\n", tryPermissionCase(t, dir, os.Getenv("DASHBOX_STATIC_PERMISSION_TARGET")))
 }
 
-// worldDir makes a root-owned temporary folder that every user may enter.
-func worldDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "dashbox-static-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 func mkdirMode(t *testing.T, dir string, mode os.FileMode) {
 	t.Helper()
 	if err := os.Mkdir(dir, mode); err != nil {
@@ -165,40 +146,4 @@ func mkdirMode(t *testing.T, dir string, mode os.FileMode) {
 	}
 	// Let t.TempDir's cleanup remove what it holds.
 	t.Cleanup(func() { os.Chmod(dir, 0o755) })
-}
-
-func copyExecutable(t *testing.T, dst string) {
-	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := os.Open(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// userNameOf looks up a uid's name as currentUser does.
-func userNameOf(uid int) string {
-	data, err := os.ReadFile("/etc/passwd")
-	if err == nil {
-		for line := range strings.SplitSeq(string(data), "\n") {
-			if f := strings.Split(line, ":"); len(f) > 2 && f[2] == fmt.Sprint(uid) {
-				return f[0]
-			}
-		}
-	}
-	return fmt.Sprintf("uid %d", uid)
 }

@@ -4,13 +4,13 @@ package tls
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/dashbox/dashbox/internal/testenv"
 )
 
 func TestCheckStateDir(t *testing.T) {
@@ -97,11 +97,6 @@ func TestCheckStateDir(t *testing.T) {
 	}
 }
 
-// nobody is the user the unwritable-directory checks run as when the tests
-// run as root (root bypasses permission checks, so it cannot be the one
-// denied). The kernel, not a mock, refuses the write.
-const nobodyUID = 65534
-
 // The unwritable cases: a dir of another user, and a missing dir under a
 // parent of another user. As root they run in a child process as nobody.
 func TestCheckStateDirNotWritable(t *testing.T) {
@@ -136,20 +131,8 @@ func TestCheckStateDirNotWritable(t *testing.T) {
 
 	// As root: copy the test binary where nobody can run it, and run it as
 	// nobody against root-owned directories.
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	world, err := os.MkdirTemp("", "dashbox-statedir-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(world) })
-	if err := os.Chmod(world, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(world, "tls.test")
-	copyFile(t, self, bin, 0o755)
+	world := testenv.WorldDir(t)
+	bin := testenv.CopyTestBinary(t, world)
 	mkdir(t, filepath.Join(world, "state"), 0o755)
 	mkdir(t, filepath.Join(world, "missing"), 0o755)
 
@@ -158,12 +141,12 @@ func TestCheckStateDirNotWritable(t *testing.T) {
 			dir := filepath.Join(world, c.sub)
 			cmd := exec.Command(bin, "-test.run=^TestCheckStateDirHelperProcess$", "-test.count=1")
 			cmd.Env = append(os.Environ(), "DASHBOX_CHECK_STATE_DIR="+dir)
-			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobodyUID, Gid: nobodyUID}}
+			cmd.SysProcAttr = testenv.AsNobody()
 			out, err := cmd.CombinedOutput()
 			if err != nil {
-				t.Fatalf("helper as uid %d: %v\n%s", nobodyUID, err, out)
+				t.Fatalf("helper as uid %d: %v\n%s", testenv.NobodyUID, err, out)
 			}
-			want := formatWant(c.wantErr, dir, fmt.Sprintf("%s (uid %d)", userName(nobodyUID), nobodyUID))
+			want := formatWant(c.wantErr, dir, fmt.Sprintf("%s (uid %d)", testenv.UserName(testenv.NobodyUID), testenv.NobodyUID))
 			if !strings.Contains(string(out), "CheckStateDir error: ") || !strings.Contains(string(out), want) {
 				t.Errorf("helper output does not contain %q:\n%s", want, out)
 			}
@@ -190,20 +173,6 @@ func formatWant(format, dir, user string) string {
 	return fmt.Sprintf(format, user)
 }
 
-func userName(uid int) string {
-	// What currentUser shows for uid, resolved the same way.
-	data, err := os.ReadFile("/etc/passwd")
-	if err == nil {
-		for line := range strings.SplitSeq(string(data), "\n") {
-			f := strings.Split(line, ":")
-			if len(f) > 2 && f[2] == fmt.Sprint(uid) {
-				return f[0]
-			}
-		}
-	}
-	return fmt.Sprint(uid)
-}
-
 func mkdir(tb testing.TB, path string, mode os.FileMode) string {
 	tb.Helper()
 	if err := os.MkdirAll(path, 0o700); err != nil {
@@ -213,23 +182,4 @@ func mkdir(tb testing.TB, path string, mode os.FileMode) string {
 		tb.Fatal(err)
 	}
 	return path
-}
-
-func copyFile(tb testing.TB, src, dst string, mode os.FileMode) {
-	tb.Helper()
-	in, err := os.Open(src)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		tb.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		tb.Fatal(err)
-	}
 }
