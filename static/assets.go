@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dashbox/dashbox/static/internal/precompress"
+	"github.com/dashbox/dashbox/static/internal/assetname"
 )
 
 // asset is one embedded file with everything a response needs, computed
@@ -35,9 +35,9 @@ type variant struct {
 }
 
 // codingOf maps the server's coding indexes to the generator's codings.
-var codingOf = [numCodings]precompress.Coding{
-	codingBrotli: precompress.Brotli,
-	codingGzip:   precompress.Gzip,
+var codingOf = [numCodings]assetname.Coding{
+	codingBrotli: assetname.Brotli,
+	codingGzip:   assetname.Gzip,
 }
 
 // etagSuffix tells the representations of one asset apart: a strong ETag
@@ -76,7 +76,7 @@ func loadAssets(fsys fs.FS) (assetIndex, error) {
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		if _, _, _, ok := precompress.ParseSiblingName(p); ok {
+		if _, _, _, ok := assetname.ParseSiblingName(p); ok {
 			siblings[p] = true
 			return nil
 		}
@@ -91,7 +91,7 @@ func loadAssets(fsys fs.FS) (assetIndex, error) {
 		if err != nil {
 			return idx, fmt.Errorf("static: reading embedded asset: %w", err)
 		}
-		fp := precompress.Fingerprint(data)
+		fp := assetname.Fingerprint(data)
 		fpName := fingerprintedName(name, fp)
 		a := &asset{
 			name:         name,
@@ -100,12 +100,12 @@ func loadAssets(fsys fs.FS) (assetIndex, error) {
 			url:          Prefix + fpName,
 			contentType:  contentType(name),
 			etag:         quoteETag(fp),
-			compressible: precompress.Compressible(name),
+			compressible: assetname.Compressible(name),
 		}
 		if a.compressible {
 			missing := false
 			for c := range numCodings {
-				s := precompress.SiblingName(name, fp, codingOf[c])
+				s := assetname.SiblingName(name, fp, codingOf[c])
 				if !siblings[s] {
 					missing = true
 					continue

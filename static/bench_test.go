@@ -9,7 +9,7 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/dashbox/dashbox/static/internal/precompress"
+	"github.com/dashbox/dashbox/static/internal/assetname"
 )
 
 // discardWriter is the cheapest ResponseWriter: it keeps one header map for
@@ -158,7 +158,7 @@ func BenchmarkNew(b *testing.B) {
 	// As after `make` with ECharts vendored: a 1 MiB script and its
 	// siblings (their bytes do not matter to New).
 	js := strings.Repeat("var a=function(t){return t*2};", (1<<20)/31)
-	fp := precompress.Fingerprint([]byte(js))
+	fp := assetname.Fingerprint([]byte(js))
 	fsys := fstest.MapFS{
 		"vendor/echarts/echarts.min.js":               {Data: []byte(js)},
 		"vendor/echarts/echarts.min.js." + fp + ".br": {Data: []byte(js[:300<<10])},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/andybalholm/brotli"
 
+	"github.com/dashbox/dashbox/static/internal/assetname"
 	"github.com/dashbox/dashbox/static/internal/precompress"
 )
 
@@ -35,16 +36,16 @@ func testAssets(t testing.TB) fstest.MapFS {
 	fsys := fstest.MapFS{}
 	add := func(name, content string) {
 		fsys[name] = &fstest.MapFile{Data: []byte(content)}
-		if !precompress.Compressible(name) {
+		if !assetname.Compressible(name) {
 			return
 		}
-		fp := precompress.Fingerprint([]byte(content))
-		for _, c := range precompress.Codings {
-			z := c.Compress([]byte(content))
+		fp := assetname.Fingerprint([]byte(content))
+		for _, c := range assetname.Codings {
+			z := precompress.Compress(c, []byte(content))
 			if len(z) >= len(content) {
 				z = nil // the generator's "not worth it" marker
 			}
-			fsys[precompress.SiblingName(name, fp, c)] = &fstest.MapFile{Data: z}
+			fsys[assetname.SiblingName(name, fp, c)] = &fstest.MapFile{Data: z}
 		}
 	}
 	add("css/site.css", testCSS)

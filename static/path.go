@@ -5,7 +5,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/dashbox/dashbox/static/internal/precompress"
+	"github.com/dashbox/dashbox/static/internal/assetname"
 )
 
 // requestName returns the asset name a request asks for ("css/dashbox.css"
@@ -89,13 +89,13 @@ func splitFingerprint(name string) (base, fp string, ok bool) {
 	stem := name[:len(name)-len(ext)]
 	// "dir/name.<fp>.ext": the fingerprint is the stem's last extension.
 	if i := strings.LastIndexByte(stem, '.'); i > strings.LastIndexByte(stem, '/') && ext != "" {
-		if fp := stem[i+1:]; precompress.IsFingerprint(fp) {
+		if fp := stem[i+1:]; assetname.IsFingerprint(fp) {
 			return stem[:i] + ext, fp, true
 		}
 	}
 	// "dir/LICENSE.<fp>": a name without extension got the fingerprint as
 	// one.
-	if fp := strings.TrimPrefix(ext, "."); precompress.IsFingerprint(fp) && path.Ext(stem) == "" {
+	if fp := strings.TrimPrefix(ext, "."); assetname.IsFingerprint(fp) && path.Ext(stem) == "" {
 		return stem, fp, true
 	}
 	return "", "", false

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dashbox/dashbox/static/internal/precompress"
+	"github.com/dashbox/dashbox/static/internal/assetname"
 )
 
 // TestEmbeddedAssets checks the real embedded files the pages link to.
@@ -79,7 +79,7 @@ func TestHeaders(t *testing.T) {
 				t.Errorf("Cache-Control = %q", got)
 			}
 			checkExpires(t, w, before, after, 30*24*time.Hour)
-			wantETag := `"` + precompress.Fingerprint([]byte(tt.body)) + `"`
+			wantETag := `"` + assetname.Fingerprint([]byte(tt.body)) + `"`
 			if got := hdr.Get("ETag"); got != wantETag {
 				t.Errorf("ETag = %q, want %q", got, wantETag)
 			}
@@ -104,7 +104,7 @@ func TestHeaders(t *testing.T) {
 
 func TestConditional(t *testing.T) {
 	h := mustHandler(t, testAssets(t), Options{})
-	fp := precompress.Fingerprint([]byte(testCSS))
+	fp := assetname.Fingerprint([]byte(testCSS))
 	etag, brETag := `"`+fp+`"`, `"`+fp+`-br"`
 	tests := []struct {
 		name    string
@@ -159,7 +159,7 @@ func TestRange(t *testing.T) {
 		{"open end", "bytes=100-", nil, 206, "bytes 100-" + strconv.Itoa(n-1) + "/" + strconv.Itoa(n), testCSS[100:]},
 		// Range is served from identity even when brotli is accepted.
 		{"with brotli accepted", "bytes=0-9", []string{"Accept-Encoding: br, gzip"}, 206, "bytes 0-9/" + strconv.Itoa(n), testCSS[:10]},
-		{"If-Range with the current tag", "bytes=0-9", []string{`If-Range: "` + precompress.Fingerprint([]byte(testCSS)) + `"`}, 206, "bytes 0-9/" + strconv.Itoa(n), testCSS[:10]},
+		{"If-Range with the current tag", "bytes=0-9", []string{`If-Range: "` + assetname.Fingerprint([]byte(testCSS)) + `"`}, 206, "bytes 0-9/" + strconv.Itoa(n), testCSS[:10]},
 		{"If-Range with an old tag sends everything", "bytes=0-9", []string{`If-Range: "0123456789ab"`}, 200, "", testCSS},
 		{"beyond the end", "bytes=99999-", nil, 416, "bytes */" + strconv.Itoa(n), ""},
 	}
@@ -187,7 +187,7 @@ func TestRange(t *testing.T) {
 
 func TestCompression(t *testing.T) {
 	h := mustHandler(t, testAssets(t), Options{})
-	fp := precompress.Fingerprint([]byte(testCSS))
+	fp := assetname.Fingerprint([]byte(testCSS))
 	tests := []struct {
 		acceptEncoding []string // header lines; nil = no header
 		want           string   // Content-Encoding
@@ -270,7 +270,7 @@ func TestVariantsKeptOnlyWhenSmaller(t *testing.T) {
 	fsys := testAssets(t)
 	// A sibling that is not smaller than its asset, as an older generator
 	// might have written: ignored.
-	fsys["tiny.txt."+precompress.Fingerprint([]byte(testTiny))+".br"].Data = []byte("xxxxxxxx")
+	fsys["tiny.txt."+assetname.Fingerprint([]byte(testTiny))+".br"].Data = []byte("xxxxxxxx")
 	h := mustHandler(t, fsys, Options{})
 	w := get(h, "GET", "/static/tiny.txt", "Accept-Encoding: br, gzip")
 	if enc := w.Header().Get("Content-Encoding"); enc != "" || w.Body.String() != testTiny {
@@ -312,7 +312,7 @@ func TestStaleAndMissingSiblings(t *testing.T) {
 	}
 	// Siblings are not assets of their own.
 	for name := range testAssets(t) {
-		if _, _, _, ok := precompress.ParseSiblingName(name); ok {
+		if _, _, _, ok := assetname.ParseSiblingName(name); ok {
 			if w := get(h, "GET", Prefix+name); w.Code != 404 {
 				t.Errorf("GET sibling %s = %d, want 404", name, w.Code)
 			}
@@ -322,7 +322,7 @@ func TestStaleAndMissingSiblings(t *testing.T) {
 
 func TestFingerprintedURLs(t *testing.T) {
 	h := mustHandler(t, testAssets(t), Options{})
-	fp := precompress.Fingerprint([]byte(testCSS))
+	fp := assetname.Fingerprint([]byte(testCSS))
 	u, err := h.URL("css/site.css")
 	if err != nil {
 		t.Fatal(err)
@@ -386,7 +386,7 @@ func TestFingerprintedURLs(t *testing.T) {
 func TestURLUnknown(t *testing.T) {
 	h := mustHandler(t, testAssets(t), Options{})
 	for _, name := range []string{"nope.css", "/css/site.css", "css/site.css.br", "css", "css/", "",
-		"css/site.css." + precompress.Fingerprint([]byte(testCSS)) + ".br"} {
+		"css/site.css." + assetname.Fingerprint([]byte(testCSS)) + ".br"} {
 		u, err := h.URL(name)
 		if err == nil {
 			t.Errorf("URL(%q) = %q, want an error", name, u)
@@ -432,7 +432,7 @@ func TestOverHTTP(t *testing.T) {
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "br" {
 			t.Fatalf("%s: %d %q", method, resp.StatusCode, resp.Header.Get("Content-Encoding"))
 		}
-		want := len(testAssets(t)["css/site.css."+precompress.Fingerprint([]byte(testCSS))+".br"].Data)
+		want := len(testAssets(t)["css/site.css."+assetname.Fingerprint([]byte(testCSS))+".br"].Data)
 		if resp.ContentLength != int64(want) {
 			t.Errorf("%s: Content-Length %d, want %d", method, resp.ContentLength, want)
 		}

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/dashbox/dashbox/internal/atomicfile"
+	"github.com/dashbox/dashbox/static/internal/assetname"
 )
 
 // tempPrefix starts the names of files being written. The leading dot keeps
@@ -69,9 +70,9 @@ func Dir(dir string) (Report, error) {
 			return err
 		}
 		rel = filepath.ToSlash(rel)
-		if _, _, _, ok := ParseSiblingName(rel); ok {
+		if _, _, _, ok := assetname.ParseSiblingName(rel); ok {
 			siblings[rel] = true
-		} else if Compressible(rel) {
+		} else if assetname.Compressible(rel) {
 			assets = append(assets, rel)
 		}
 		return nil
@@ -85,7 +86,7 @@ func Dir(dir string) (Report, error) {
 	type job struct {
 		asset, sibling string
 		data           []byte
-		coding         Coding
+		coding         assetname.Coding
 	}
 	var jobs []job
 	want := map[string]bool{}
@@ -95,9 +96,9 @@ func Dir(dir string) (Report, error) {
 			return rep, fmt.Errorf("precompress: %w", err)
 		}
 		rep.IdentityBytes += int64(len(data))
-		fp := Fingerprint(data)
-		for _, c := range Codings {
-			s := SiblingName(a, fp, c)
+		fp := assetname.Fingerprint(data)
+		for _, c := range assetname.Codings {
+			s := assetname.SiblingName(a, fp, c)
 			want[s] = true
 			if siblings[s] {
 				rep.Kept++
@@ -125,7 +126,7 @@ func Dir(dir string) (Report, error) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			out := j.coding.Compress(j.data)
+			out := Compress(j.coding, j.data)
 			size := int64(len(out))
 			if len(out) >= len(j.data) {
 				out, size = nil, int64(len(j.data)) // marker: not worth it
@@ -160,11 +161,11 @@ func Dir(dir string) (Report, error) {
 	return rep, nil
 }
 
-func (r *Report) addCoded(c Coding, size int64) {
+func (r *Report) addCoded(c assetname.Coding, size int64) {
 	switch c.Name {
-	case Brotli.Name:
+	case assetname.Brotli.Name:
 		r.BrotliBytes += size
-	case Gzip.Name:
+	case assetname.Gzip.Name:
 		r.GzipBytes += size
 	}
 }

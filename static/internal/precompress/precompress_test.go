@@ -11,54 +11,11 @@ import (
 	"testing"
 
 	"github.com/andybalholm/brotli"
+
+	"github.com/dashbox/dashbox/static/internal/assetname"
 )
 
-func TestFingerprint(t *testing.T) {
-	// SHA-256("hello") = 2cf24dba5fb0a30e26e83b2ac5b9e29e...
-	if got, want := Fingerprint([]byte("hello")), "2cf24dba5fb0"; got != want {
-		t.Errorf("Fingerprint(hello) = %q, want %q", got, want)
-	}
-	for s, want := range map[string]bool{
-		"2cf24dba5fb0": true, "2CF24DBA5FB0": false, "2cf24dba5fb": false,
-		"2cf24dba5fb0a": false, "2cf24dba5fbg": false, "": false,
-	} {
-		if got := IsFingerprint(s); got != want {
-			t.Errorf("IsFingerprint(%q) = %v, want %v", s, got, want)
-		}
-	}
-}
-
-func TestParseSiblingName(t *testing.T) {
-	tests := []struct {
-		name, asset, fp, coding string
-		ok                      bool
-	}{
-		{"css/a.css.0123456789ab.br", "css/a.css", "0123456789ab", "br", true},
-		{"vendor/echarts.min.js.0123456789ab.gz", "vendor/echarts.min.js", "0123456789ab", "gzip", true},
-		{"downloads/data.tar.gz", "", "", "", false},        // a real archive
-		{"img/logo.png.0123456789ab.br", "", "", "", false}, // png is never compressed
-		{"css/a.css.0123456789AB.br", "", "", "", false},    // upper-case hex
-		{"css/a.css.br", "", "", "", false},                 // no fingerprint
-		{"css/a.css.0123456789ab", "", "", "", false},       // no coding
-		{"0123456789ab.br", "", "", "", false},              // no asset
-		{"css/a.css.0123456789ab.br.gz", "", "", "", false}, // sibling of a sibling
-		{"css/a.css.0123456789ab.zst", "", "", "", false},   // unknown coding
-	}
-	for _, tt := range tests {
-		asset, fp, c, ok := ParseSiblingName(tt.name)
-		if ok != tt.ok || asset != tt.asset || fp != tt.fp || c.Name != tt.coding {
-			t.Errorf("ParseSiblingName(%q) = %q, %q, %q, %v; want %q, %q, %q, %v",
-				tt.name, asset, fp, c.Name, ok, tt.asset, tt.fp, tt.coding, tt.ok)
-		}
-		if ok {
-			if back := SiblingName(asset, fp, c); back != tt.name {
-				t.Errorf("SiblingName round trip: %q, want %q", back, tt.name)
-			}
-		}
-	}
-}
-
-func decode(t *testing.T, c Coding, z []byte) []byte {
+func decode(t *testing.T, c assetname.Coding, z []byte) []byte {
 	t.Helper()
 	var r io.Reader
 	switch c.Name {
@@ -80,15 +37,15 @@ func decode(t *testing.T, c Coding, z []byte) []byte {
 
 func TestCompressRoundTripAndDeterminism(t *testing.T) {
 	data := []byte(strings.Repeat("body { color: #123456; margin: 0 auto; }\n", 200))
-	for _, c := range Codings {
-		z := c.Compress(data)
+	for _, c := range assetname.Codings {
+		z := Compress(c, data)
 		if len(z) >= len(data) {
 			t.Errorf("%s: %d bytes from %d, want smaller", c.Name, len(z), len(data))
 		}
 		if got := decode(t, c, z); !bytes.Equal(got, data) {
 			t.Errorf("%s: round trip changed the data", c.Name)
 		}
-		if again := c.Compress(data); !bytes.Equal(again, z) {
+		if again := Compress(c, data); !bytes.Equal(again, z) {
 			t.Errorf("%s: two runs gave different bytes; builds would not be reproducible", c.Name)
 		}
 	}
@@ -120,7 +77,7 @@ func TestDir(t *testing.T) {
 	write(t, dir, ".hidden.css", css)                        // go:embed skips it
 	write(t, dir, "_draft/x.css", css)                       // go:embed skips it
 	write(t, dir, "css/.precompress-123", "left by a crash") // removed
-	fp := Fingerprint([]byte(css))
+	fp := assetname.Fingerprint([]byte(css))
 
 	rep, err := Dir(dir)
 	if err != nil {
@@ -131,13 +88,13 @@ func TestDir(t *testing.T) {
 	}
 	wantWritten := []string{
 		"css/site.css." + fp + ".br", "css/site.css." + fp + ".gz",
-		"tiny.txt." + Fingerprint([]byte("x")) + ".br", "tiny.txt." + Fingerprint([]byte("x")) + ".gz",
+		"tiny.txt." + assetname.Fingerprint([]byte("x")) + ".br", "tiny.txt." + assetname.Fingerprint([]byte("x")) + ".gz",
 	}
 	slices.Sort(wantWritten)
 	if !slices.Equal(rep.Written, wantWritten) {
 		t.Errorf("Written = %q, want %q", rep.Written, wantWritten)
 	}
-	for _, c := range Codings {
+	for _, c := range assetname.Codings {
 		z, err := os.ReadFile(filepath.Join(dir, "css", "site.css."+fp+c.Suffix))
 		if err != nil {
 			t.Fatal(err)
@@ -145,7 +102,7 @@ func TestDir(t *testing.T) {
 		if got := decode(t, c, z); string(got) != css {
 			t.Errorf("%s sibling does not decode to the asset", c.Name)
 		}
-		marker, err := os.ReadFile(filepath.Join(dir, "tiny.txt."+Fingerprint([]byte("x"))+c.Suffix))
+		marker, err := os.ReadFile(filepath.Join(dir, "tiny.txt."+assetname.Fingerprint([]byte("x"))+c.Suffix))
 		if err != nil || len(marker) != 0 {
 			t.Errorf("tiny.txt %s: want a zero-length marker, got %d bytes, err %v", c.Name, len(marker), err)
 		}
@@ -181,7 +138,7 @@ func TestDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fp2 := Fingerprint([]byte(css2))
+	fp2 := assetname.Fingerprint([]byte(css2))
 	if len(rep.Written) != 2 || len(rep.Removed) != 4 {
 		t.Errorf("after edit: written %q, removed %q; want 2 new, 4 stale removed", rep.Written, rep.Removed)
 	}
