@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -60,7 +61,7 @@ func testAssets(t testing.TB) fstest.MapFS {
 }
 
 // mustHandler builds a handler over fsys and fails the test on error.
-func mustHandler(t testing.TB, fsys fstest.MapFS, opts Options) *Handler {
+func mustHandler(t testing.TB, fsys fs.FS, opts Options) *Handler {
 	t.Helper()
 	h, err := newHandler(fsys, opts)
 	if err != nil {

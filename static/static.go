@@ -21,7 +21,6 @@
 package static
 
 import (
-	"bytes"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -65,28 +64,30 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Handler serves /static/. It is safe for concurrent use; everything it
-// computes (hashes, URLs, header values) is computed once in New.
+// Handler serves /static/. It is safe for concurrent use. Everything it
+// computes for an embedded asset (hash, URLs, header values) is computed
+// once, on the asset's first use.
 type Handler struct {
 	logger  *slog.Logger
 	assets  map[string]*asset // by plain name
-	byURL   map[string]*asset // by fingerprinted name, the immutable ones
 	disk    *diskDir          // nil without Options.Dir
 	now     func() time.Time
 	expires expiresCache
 }
 
 // New indexes the embedded assets and, when opts.Dir is set, checks and
-// opens that folder (see ValidateDir for the errors). Hashing the embedded
-// files takes about a millisecond per megabyte; compressed variants come
-// from the build (`go generate ./static`, which make runs) and are only
-// looked up here. Assets built without them are served uncompressed and
-// logged once at warning level. Compressing here instead was measured and
-// rejected: brotli's best setting takes seconds for echarts.min.js, and even
-// the quickest brotli and gzip settings take about 20 ms of CPU for it, two
-// thirds of dashbox's 30 ms start-up budget, for files 40% bigger than the
-// build's. A build without `go generate` is a developer's build; make
-// always generates.
+// opens that folder (see ValidateDir for the errors). It reads only the
+// embedded directory: each asset is hashed on its first use (a URL call or a
+// request; about a millisecond per megabyte), and served from where it lies
+// in the binary, never copied into memory. Compressed variants come from the
+// build (`go generate ./static`, which make runs). Assets built without them
+// are served uncompressed and logged once at warning level, at start; so are
+// variants left from an earlier version of an asset, on its first use.
+// Compressing here instead was measured and rejected: brotli's best setting
+// takes seconds for echarts.min.js, and even the quickest brotli and gzip
+// settings take about 20 ms of CPU for it, two thirds of dashbox's 30 ms
+// start-up budget, for files 40% bigger than the build's. A build without
+// `go generate` is a developer's build; make always generates.
 func New(opts Options) (*Handler, error) {
 	sub, err := fs.Sub(embedded, "assets")
 	if err != nil {
@@ -102,11 +103,11 @@ func newHandler(assets fs.FS, opts Options) (*Handler, error) {
 	if h.logger == nil {
 		h.logger = slog.New(slog.DiscardHandler)
 	}
-	idx, err := loadAssets(assets)
+	idx, err := indexAssets(assets)
 	if err != nil {
 		return nil, err
 	}
-	h.assets, h.byURL = idx.byName, idx.byURL
+	h.assets = idx.byName
 	if len(idx.missingVariants) > 0 {
 		h.logger.Warn("static: text assets have no precompressed variants and are served uncompressed; "+
 			"run `go generate ./static` before go build (make does)", "assets", idx.missingVariants)
@@ -128,6 +129,9 @@ func newHandler(assets fs.FS, opts Options) (*Handler, error) {
 // rather than in a visitor's browser.
 func (h *Handler) URL(name string) (string, error) {
 	if a, ok := h.assets[name]; ok {
+		if err := a.ready(h.logger); err != nil {
+			return "", err
+		}
 		return a.url, nil
 	}
 	return "", fmt.Errorf("static: no embedded asset %q (names are relative to static/assets, like \"css/dashbox.css\")", name)
@@ -162,29 +166,49 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := h.now()
-	if a, ok := h.byURL[name]; ok {
-		h.serveAsset(w, r, a, policyYear, now)
-		return
+	// A fingerprinted name: the current fingerprint is cached for a year;
+	// one from another build (a browser holding an old page asks for the
+	// old version) gets the current content, which beats a broken page, but
+	// with the 30-day policy, since this URL does not name this content.
+	var old *asset
+	if base, fp, ok := splitFingerprint(name); ok {
+		if a, ok := h.assets[base]; ok {
+			if !h.ready(w, a) {
+				return
+			}
+			if fp == a.fingerprint {
+				h.serveAsset(w, r, a, policyYear, now)
+				return
+			}
+			old = a
+		}
 	}
 	if a, ok := h.assets[name]; ok {
-		h.serveAsset(w, r, a, policyMonth, now)
+		if h.ready(w, a) {
+			h.serveAsset(w, r, a, policyMonth, now)
+		}
 		return
 	}
-	if base, _, ok := splitFingerprint(name); ok {
-		if a, ok := h.assets[base]; ok {
-			// A fingerprint from another build: a browser holding an old
-			// page asks for the old version. Send the current one, which
-			// beats a broken page, but not as immutable: this URL does not
-			// name this content.
-			h.serveAsset(w, r, a, policyMonth, now)
-			return
-		}
+	if old != nil {
+		h.serveAsset(w, r, old, policyMonth, now)
+		return
 	}
 	if h.disk != nil {
 		h.disk.serve(w, r, name, now, h.expires.get(now, policyMonth))
 		return
 	}
 	fail(w, http.StatusNotFound)
+}
+
+// ready makes a ready to serve, and answers 500 when it cannot be read
+// (which an embedded file always can).
+func (h *Handler) ready(w http.ResponseWriter, a *asset) bool {
+	if err := a.ready(h.logger); err != nil {
+		h.logger.Error("serving an embedded asset", "err", err)
+		fail(w, http.StatusInternalServerError)
+		return false
+	}
+	return true
 }
 
 // serveAsset sends an embedded asset, choosing a compressed variant when
@@ -194,7 +218,7 @@ func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, a *asset, p
 	hdr["Cache-Control"] = cacheControl[p]
 	hdr["Expires"] = h.expires.get(now, p)
 	hdr["Content-Type"] = a.contentType
-	body, etag := a.data, a.etag
+	body, etag := a.body, a.etag
 	if a.compressible {
 		// Every response for this URL may differ by Accept-Encoding,
 		// including identity ones, or a shared cache could hand brotli to
@@ -215,14 +239,14 @@ func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, a *asset, p
 				// ServeContent leaves Content-Length unset when
 				// Content-Encoding is, so set it here.
 				hdr["Content-Length"] = v.length
-				body, etag = v.data, v.etag
+				body, etag = v.body, v.etag
 			}
 		}
 	}
 	// ServeContent answers If-None-Match (lists and "*" included), If-Match
 	// and If-Range from this ETag, so it must be set first.
 	hdr["Etag"] = etag
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+	http.ServeContent(w, r, "", time.Time{}, body.reader())
 }
 
 // fail sends a short plain-text error; the server wraps nicer pages around

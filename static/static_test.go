@@ -2,11 +2,13 @@ package static
 
 import (
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -282,7 +284,9 @@ func TestVariantsKeptOnlyWhenSmaller(t *testing.T) {
 }
 
 // TestStaleAndMissingSiblings: a build without `go generate` (or after an
-// edit) serves identity, never an old compressed body, and says so once.
+// edit) serves identity, never an old compressed body, and says so once per
+// cause: missing siblings at start, stale ones on the asset's first use (only
+// then is its content hashed).
 func TestStaleAndMissingSiblings(t *testing.T) {
 	fsys := testAssets(t)
 	// css/site.css edited after the last go generate: its siblings carry
@@ -296,19 +300,26 @@ func TestStaleAndMissingSiblings(t *testing.T) {
 	}
 	logger, logs := logBuffer()
 	h := mustHandler(t, fsys, Options{Logger: logger})
-	for _, target := range []string{"/static/css/site.css", "/static/vendor/lib/app.min.js"} {
-		w := get(h, "GET", target, "Accept-Encoding: br, gzip")
-		if enc := w.Header().Get("Content-Encoding"); enc != "" {
-			t.Errorf("%s: Content-Encoding %q, want identity", target, enc)
+	atStart := logs.String()
+	if strings.Count(atStart, "level=WARN") != 1 || !strings.Contains(atStart, "go generate ./static") ||
+		!strings.Contains(atStart, "vendor/lib/app.min.js") || strings.Contains(atStart, "css/site.css") {
+		t.Errorf("at start, want one warning naming the asset without siblings and the fix, got:\n%s", atStart)
+	}
+	for range 2 {
+		for _, target := range []string{"/static/css/site.css", "/static/vendor/lib/app.min.js"} {
+			w := get(h, "GET", target, "Accept-Encoding: br, gzip")
+			if enc := w.Header().Get("Content-Encoding"); enc != "" {
+				t.Errorf("%s: Content-Encoding %q, want identity", target, enc)
+			}
 		}
 	}
 	if w := get(h, "GET", "/static/css/site.css"); !strings.HasSuffix(w.Body.String(), "/* edited */\n") {
 		t.Error("want the edited content")
 	}
-	out := logs.String()
-	if strings.Count(out, "level=WARN") != 1 || !strings.Contains(out, "go generate ./static") ||
-		!strings.Contains(out, "css/site.css") || !strings.Contains(out, "vendor/lib/app.min.js") {
-		t.Errorf("want one warning naming both assets and the fix, got:\n%s", out)
+	onUse := strings.TrimPrefix(logs.String(), atStart)
+	if strings.Count(onUse, "level=WARN") != 1 || !strings.Contains(onUse, "go generate ./static") ||
+		!strings.Contains(onUse, "css/site.css") {
+		t.Errorf("on first use, want one warning naming the asset with stale siblings and the fix, got:\n%s", onUse)
 	}
 	// Siblings are not assets of their own.
 	for name := range testAssets(t) {
@@ -443,4 +454,66 @@ func TestOverHTTP(t *testing.T) {
 			t.Errorf("HEAD: got a body")
 		}
 	}
+}
+
+// TestContentReadOnFirstUse: New reads no asset's content, and a request
+// reads only what it asks for, so embedded files nobody asks for (ECharts in
+// a server that only serves /healthz) cost no memory.
+func TestContentReadOnFirstUse(t *testing.T) {
+	fsys := &readCountingFS{FS: testAssets(t), read: map[string]int{}}
+	h := mustHandler(t, fsys, Options{})
+	if len(fsys.read) != 0 {
+		t.Fatalf("New read asset content: %v", fsys.read)
+	}
+	if w := get(h, "GET", "/static/css/site.css"); w.Code != 200 || w.Body.String() != testCSS {
+		t.Fatalf("GET site.css = %d", w.Code)
+	}
+	for name := range fsys.read {
+		if !strings.HasPrefix(name, "css/site.css") {
+			t.Errorf("serving css/site.css read %s too", name)
+		}
+	}
+}
+
+// readCountingFS counts the bytes read from each file of an fs.FS whose
+// files are io.ReaderAt, as embed.FS's are.
+type readCountingFS struct {
+	fs.FS
+	mu   sync.Mutex
+	read map[string]int
+}
+
+func (c *readCountingFS) Open(name string) (fs.File, error) {
+	f, err := c.FS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := f.(io.ReaderAt); !ok {
+		return f, nil // directories
+	}
+	return &readCountingFile{File: f, name: name, fsys: c}, nil
+}
+
+type readCountingFile struct {
+	fs.File
+	name string
+	fsys *readCountingFS
+}
+
+func (f *readCountingFile) count(n int) {
+	f.fsys.mu.Lock()
+	defer f.fsys.mu.Unlock()
+	f.fsys.read[f.name] += n
+}
+
+func (f *readCountingFile) Read(b []byte) (int, error) {
+	n, err := f.File.Read(b)
+	f.count(n)
+	return n, err
+}
+
+func (f *readCountingFile) ReadAt(b []byte, off int64) (int, error) {
+	n, err := f.File.(io.ReaderAt).ReadAt(b, off)
+	f.count(n)
+	return n, err
 }
