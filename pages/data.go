@@ -2,6 +2,7 @@ package pages
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"encoding/csv"
 	"fmt"
@@ -49,14 +50,21 @@ var gapminderCSV []byte
 // Gapminder is life expectancy, GDP per capita and population of 142
 // countries every five years from 1952 to 2007.
 type Gapminder struct {
-	// Rows are all the rows, in the file's order (by country, then year).
+	// Rows are all the rows, sorted by country, then year (the file's
+	// order).
 	Rows []CountryYear
 	// Years, Countries and Continents are sorted.
 	Years      []int
 	Countries  []string
 	Continents []string
-	byYear     map[int][]CountryYear
-	byCountry  map[string][]CountryYear
+	// countryStart[i] is where the rows of Countries[i] begin in Rows;
+	// one more element holds len(Rows).
+	countryStart []int
+	// byYear is Rows again, sorted by year, then country, so that a year's
+	// rows are a subslice too; yearStart indexes it as countryStart does
+	// Rows.
+	byYear    []CountryYear
+	yearStart []int
 }
 
 // CountryYear is one row of Gapminder.
@@ -75,10 +83,23 @@ type CountryYear struct {
 
 // Year returns the rows of year, sorted by country; nil for a year not in
 // the data.
-func (g *Gapminder) Year(year int) []CountryYear { return g.byYear[year] }
+func (g *Gapminder) Year(year int) []CountryYear {
+	i, ok := slices.BinarySearch(g.Years, year)
+	if !ok {
+		return nil
+	}
+	return g.byYear[g.yearStart[i]:g.yearStart[i+1]:g.yearStart[i+1]]
+}
 
-// Country returns the rows of country, sorted by year.
-func (g *Gapminder) Country(name string) []CountryYear { return g.byCountry[name] }
+// Country returns the rows of country, sorted by year; nil for a country
+// not in the data.
+func (g *Gapminder) Country(name string) []CountryYear {
+	i, ok := slices.BinarySearch(g.Countries, name)
+	if !ok {
+		return nil
+	}
+	return g.Rows[g.countryStart[i]:g.countryStart[i+1]:g.countryStart[i+1]]
+}
 
 // Indicator is a column of Gapminder that the indicator dashboards (app8,
 // app14) can put on an axis.
@@ -119,6 +140,7 @@ func IndicatorByName(name string) (Indicator, bool) {
 
 func parseGapminder(r io.Reader) (*Gapminder, error) {
 	cr := csv.NewReader(r)
+	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {
 		return nil, fmt.Errorf("pages: gapminder data: %w", err)
@@ -132,7 +154,18 @@ func parseGapminder(r io.Reader) (*Gapminder, error) {
 			return nil, fmt.Errorf("pages: gapminder data has no %q column", name)
 		}
 	}
-	g := &Gapminder{byYear: map[int][]CountryYear{}, byCountry: map[string][]CountryYear{}}
+	// Each row's strings would otherwise keep its whole CSV record alive:
+	// one copy of each name serves all its rows.
+	names := map[string]string{}
+	intern := func(s string) string {
+		if n, ok := names[s]; ok {
+			return n
+		}
+		s = strings.Clone(s)
+		names[s] = s
+		return s
+	}
+	g := &Gapminder{}
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -141,7 +174,7 @@ func parseGapminder(r io.Reader) (*Gapminder, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pages: gapminder data: %w", err)
 		}
-		row := CountryYear{Country: rec[col["country"]], Continent: rec[col["continent"]]}
+		row := CountryYear{Country: intern(rec[col["country"]]), Continent: intern(rec[col["continent"]])}
 		if row.Year, err = strconv.Atoi(rec[col["year"]]); err == nil {
 			if row.LifeExp, err = strconv.ParseFloat(rec[col["lifeExp"]], 64); err == nil {
 				if row.Pop, err = strconv.ParseFloat(rec[col["pop"]], 64); err == nil {
@@ -153,31 +186,37 @@ func parseGapminder(r io.Reader) (*Gapminder, error) {
 			return nil, fmt.Errorf("pages: gapminder data, line %d: %w", line, err)
 		}
 		g.Rows = append(g.Rows, row)
-		g.byYear[row.Year] = append(g.byYear[row.Year], row)
-		g.byCountry[row.Country] = append(g.byCountry[row.Country], row)
 	}
 	if len(g.Rows) == 0 {
 		return nil, fmt.Errorf("pages: gapminder data is empty")
 	}
-	continents := map[string]bool{}
-	for _, row := range g.Rows {
-		continents[row.Continent] = true
+	g.Rows = slices.Clip(g.Rows)
+	byCountry := func(a, b CountryYear) int {
+		return cmp.Or(strings.Compare(a.Country, b.Country), cmp.Compare(a.Year, b.Year))
 	}
-	for y := range g.byYear {
-		g.Years = append(g.Years, y)
+	byYear := func(a, b CountryYear) int {
+		return cmp.Or(cmp.Compare(a.Year, b.Year), strings.Compare(a.Country, b.Country))
 	}
-	for c, rows := range g.byCountry {
-		g.Countries = append(g.Countries, c)
-		slices.SortFunc(rows, func(a, b CountryYear) int { return a.Year - b.Year })
+	slices.SortStableFunc(g.Rows, byCountry)
+	g.byYear = slices.Clone(g.Rows)
+	slices.SortStableFunc(g.byYear, byYear)
+	for i, row := range g.Rows {
+		if i == 0 || row.Country != g.Rows[i-1].Country {
+			g.Countries = append(g.Countries, row.Country)
+			g.countryStart = append(g.countryStart, i)
+		}
+		if !slices.Contains(g.Continents, row.Continent) {
+			g.Continents = append(g.Continents, row.Continent)
+		}
 	}
-	for c := range continents {
-		g.Continents = append(g.Continents, c)
+	for i, row := range g.byYear {
+		if i == 0 || row.Year != g.byYear[i-1].Year {
+			g.Years = append(g.Years, row.Year)
+			g.yearStart = append(g.yearStart, i)
+		}
 	}
-	slices.Sort(g.Years)
-	slices.Sort(g.Countries)
+	g.countryStart = append(g.countryStart, len(g.Rows))
+	g.yearStart = append(g.yearStart, len(g.byYear))
 	slices.Sort(g.Continents)
-	for _, rows := range g.byYear {
-		slices.SortFunc(rows, func(a, b CountryYear) int { return strings.Compare(a.Country, b.Country) })
-	}
 	return g, nil
 }
