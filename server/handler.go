@@ -7,7 +7,6 @@ import (
 	"net/netip"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 )
 
 // Pages is what the route surface needs from the pages package.
@@ -71,7 +70,7 @@ func NewHandler(d Deps) http.Handler {
 		r.Use(StrictTransportSecurity(d.HSTS))
 	}
 	r.Use(Recoverer(d.Logger))
-	r.Use(middleware.GetHead)
+	r.Use(GetHead)
 	login := noMiddleware
 	if d.Users != nil {
 		login = BasicAuth(d.Users, d.LoginLimiter, d.Logger)
