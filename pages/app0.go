@@ -6,15 +6,15 @@ import (
 )
 
 // app0 is the demo's first page: a grouped bar chart of fruit by city.
-func app0(*Data) Dashboard {
-	return Dashboard{
-		Path:        "/apps/app0",
-		Title:       "Fruit by city",
-		Description: "A grouped bar chart: the amount of apples, oranges and bananas in SF and Montreal.",
-		Layout: []Component{
+var app0 = Dashboard{
+	Path:        "/apps/app0",
+	Title:       "Fruit by city",
+	Description: "A grouped bar chart: the amount of apples, oranges and bananas in SF and Montreal.",
+	Build: func(*Data) (Content, error) {
+		return Content{Layout: []Component{
 			&Graph{ID: "fruit-by-city", Label: "Bar chart of fruit by city", Figure: fruitBars("fruit-by-city")},
-		},
-	}
+		}}, nil
+	},
 }
 
 // fruitBars is the bar chart of app0, and of app1 with other colours.

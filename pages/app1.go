@@ -8,29 +8,29 @@ import (
 // app1 is app0's chart styled as the demo's "Hello Dash" page: always dark
 // (background #111111, text #7FDBFF), whatever the visitor's theme, with a
 // centred title.
-func app1(*Data) Dashboard {
-	const background, text = "#111111", "#7FDBFF"
-	style := &opts.TextStyle{Color: text}
-	label := &opts.AxisLabel{Color: text}
-	line := &opts.AxisLine{LineStyle: &opts.LineStyle{Color: text}}
-	bars := fruitBars("fruit-by-city-dark",
-		charts.WithInitializationOpts(opts.Initialization{ChartID: "fruit-by-city-dark", AssetsHost: assetsHost, BackgroundColor: background}),
-		charts.WithTitleOpts(opts.Title{Title: "Amount of fruit by city", Left: "center", TitleStyle: style}),
-		charts.WithLegendOpts(opts.Legend{Top: "bottom", TextStyle: style}),
-		charts.WithXAxisOpts(opts.XAxis{AxisLabel: label, AxisLine: line}),
-		charts.WithYAxisOpts(opts.YAxis{Name: "Amount", AxisLabel: label, AxisLine: line,
-			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#333333"}}}),
-	)
-	return Dashboard{
-		Path:        "/apps/app1",
-		Title:       "Hello Dash, styled",
-		Description: "The same bar chart on a dark page with a centred title: background #111111, text #7FDBFF.",
-		Layout: []Component{
+var app1 = Dashboard{
+	Path:        "/apps/app1",
+	Title:       "Hello Dash, styled",
+	Description: "The same bar chart on a dark page with a centred title: background #111111, text #7FDBFF.",
+	Build: func(*Data) (Content, error) {
+		const background, text = "#111111", "#7FDBFF"
+		style := &opts.TextStyle{Color: text}
+		label := &opts.AxisLabel{Color: text}
+		line := &opts.AxisLine{LineStyle: &opts.LineStyle{Color: text}}
+		bars := fruitBars("fruit-by-city-dark",
+			charts.WithInitializationOpts(opts.Initialization{ChartID: "fruit-by-city-dark", AssetsHost: assetsHost, BackgroundColor: background}),
+			charts.WithTitleOpts(opts.Title{Title: "Amount of fruit by city", Left: "center", TitleStyle: style}),
+			charts.WithLegendOpts(opts.Legend{Top: "bottom", TextStyle: style}),
+			charts.WithXAxisOpts(opts.XAxis{AxisLabel: label, AxisLine: line}),
+			charts.WithYAxisOpts(opts.YAxis{Name: "Amount", AxisLabel: label, AxisLine: line,
+				SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#333333"}}}),
+		)
+		return Content{Layout: []Component{
 			&Panel{Class: "panel-dark", Children: []Component{
 				Heading("Hello Dash"),
 				Para("Dash: a web application framework for Python, rebuilt here in Go."),
 				&Graph{ID: "fruit-by-city-dark", Label: "Bar chart of fruit by city, dark", Figure: bars, FixedTheme: true},
 			}},
-		},
-	}
+		}}, nil
+	},
 }

@@ -8,65 +8,71 @@ import (
 // app14 is the demo's crossfilter: the indicators scatter of app8, and
 // hovering over a country redraws two time series for it, one per
 // indicator.
-func app14(d *Data) Dashboard {
-	g := d.Gapminder
-	const scatter = "crossfilter-indicator-scatter"
-	// series answers a hover with the time series of one axis's indicator
-	// for the hovered country; before any hover it shows Japan, as the
-	// demo does.
-	series := func(id, axis string) Callback {
-		return Callback{
-			Name:   id,
-			Inputs: []string{scatter + ".hover", axis + "-column", axis + "-type"},
-			Func: func(in Inputs) (Outputs, error) {
-				a, err := readAxis(in, axis)
-				if err != nil {
-					return nil, err
-				}
-				country := "Japan"
-				var hover chartEvent
-				if ok, err := in.Event(scatter+".hover", &hover); err != nil {
-					return nil, err
-				} else if ok && len(hover.Points) > 0 {
-					country = hover.Points[0].Name
-				}
-				if g.Country(country) == nil {
-					return nil, Errorf(EINVALID, "no data for the country %q", country)
-				}
-				return Outputs{id: ChartOf(timeSeries(id, g, country, a))}, nil
-			},
+var app14 = Dashboard{
+	Path:          "/apps/app14",
+	Title:         "Crossfilter: indicators over time",
+	Description:   "Hover over a country in the indicators scatter to redraw two time series for it.",
+	CallbackNames: []string{"scatter", "x-time-series", "y-time-series"},
+	Build: func(d *Data) (Content, error) {
+		g, err := d.Gapminder()
+		if err != nil {
+			return Content{}, err
 		}
-	}
-	return Dashboard{
-		Path:        "/apps/app14",
-		Title:       "Crossfilter: indicators over time",
-		Description: "Hover over a country in the indicators scatter to redraw two time series for it.",
-		Layout: append(indicatorControls(g, "crossfilter-xaxis", "crossfilter-yaxis"),
-			Columns(
-				&Graph{ID: scatter, Label: "Scatter of the chosen indicators by country; hover over one for its time series", Size: "tall"},
-				&Panel{Children: []Component{
-					&Graph{ID: "x-time-series", Label: "Time series of the horizontal axis's indicator", Size: "short"},
-					&Graph{ID: "y-time-series", Label: "Time series of the vertical axis's indicator", Size: "short"},
-				}},
-			),
-			Note(gapminderSource),
-		),
-		Callbacks: []Callback{
-			{
-				Name:   "scatter",
-				Inputs: []string{"crossfilter-xaxis-column", "crossfilter-yaxis-column", "crossfilter-xaxis-type", "crossfilter-yaxis-type", "year-slider"},
+		const scatter = "crossfilter-indicator-scatter"
+		// series answers a hover with the time series of one axis's indicator
+		// for the hovered country; before any hover it shows Japan, as the
+		// demo does.
+		series := func(id, axis string) Callback {
+			return Callback{
+				Name:   id,
+				Inputs: []string{scatter + ".hover", axis + "-column", axis + "-type"},
 				Func: func(in Inputs) (Outputs, error) {
-					c, err := indicatorScatter(scatter, g, in, "crossfilter-xaxis", "crossfilter-yaxis")
+					a, err := readAxis(in, axis)
 					if err != nil {
 						return nil, err
 					}
-					return Outputs{scatter: ChartOf(c)}, nil
+					country := "Japan"
+					var hover chartEvent
+					if ok, err := in.Event(scatter+".hover", &hover); err != nil {
+						return nil, err
+					} else if ok && len(hover.Points) > 0 {
+						country = hover.Points[0].Name
+					}
+					if g.Country(country) == nil {
+						return nil, Errorf(EINVALID, "no data for the country %q", country)
+					}
+					return Outputs{id: ChartOf(timeSeries(id, g, country, a))}, nil
 				},
+			}
+		}
+		return Content{
+			Layout: append(indicatorControls(g, "crossfilter-xaxis", "crossfilter-yaxis"),
+				Columns(
+					&Graph{ID: scatter, Label: "Scatter of the chosen indicators by country; hover over one for its time series", Size: "tall"},
+					&Panel{Children: []Component{
+						&Graph{ID: "x-time-series", Label: "Time series of the horizontal axis's indicator", Size: "short"},
+						&Graph{ID: "y-time-series", Label: "Time series of the vertical axis's indicator", Size: "short"},
+					}},
+				),
+				Note(gapminderSource),
+			),
+			Callbacks: []Callback{
+				{
+					Name:   "scatter",
+					Inputs: []string{"crossfilter-xaxis-column", "crossfilter-yaxis-column", "crossfilter-xaxis-type", "crossfilter-yaxis-type", "year-slider"},
+					Func: func(in Inputs) (Outputs, error) {
+						c, err := indicatorScatter(scatter, g, in, "crossfilter-xaxis", "crossfilter-yaxis")
+						if err != nil {
+							return nil, err
+						}
+						return Outputs{scatter: ChartOf(c)}, nil
+					},
+				},
+				series("x-time-series", "crossfilter-xaxis"),
+				series("y-time-series", "crossfilter-yaxis"),
 			},
-			series("x-time-series", "crossfilter-xaxis"),
-			series("y-time-series", "crossfilter-yaxis"),
-		},
-	}
+		}, nil
+	},
 }
 
 // chartEvent is the JSON dashbox.js sends for a chart's hover or click:

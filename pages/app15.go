@@ -11,59 +11,62 @@ import (
 // of six random columns, each plotting two of them. Select points in any
 // chart (box or lasso, from its toolbox) and all three highlight the rows
 // inside every selection made so far.
-func app15(d *Data) Dashboard {
-	rows := d.Random
-	ids := []string{"g1", "g2", "g3"}
-	inputs := []string{"g1.select", "g2.select", "g3.select"}
-	return Dashboard{
-		Path:        "/apps/app15",
-		Title:       "Generic crossfilter",
-		Description: "Three scatters over a six-column data set: a selection in any one highlights the rows inside all selections, in all three.",
-		Layout: []Component{
-			Columns(
-				&Graph{ID: "g1", Label: "Scatter of columns 1 and 2", Size: "short"},
-				&Graph{ID: "g2", Label: "Scatter of columns 3 and 4", Size: "short"},
-				&Graph{ID: "g3", Label: "Scatter of columns 5 and 6", Size: "short"},
-			),
-			Note("Random data: 30 rows of 6 columns, uniform between 0 and 1, generated with a fixed seed as the demo did."),
-		},
-		Callbacks: []Callback{{
-			Name:   "select",
-			Inputs: inputs,
-			Func: func(in Inputs) (Outputs, error) {
-				// selected[i] is whether row i is inside every selection.
-				selected := make([]bool, len(rows))
-				for i := range selected {
-					selected[i] = true
-				}
-				for _, input := range inputs {
-					var sel selection
-					ok, err := in.Event(input, &sel)
-					if err != nil {
-						return nil, err
-					}
-					if !ok || sel.Points == nil {
-						continue // nothing selected in that chart
-					}
-					inside := make([]bool, len(rows))
-					for _, p := range sel.Points {
-						if p.DataIndex < 0 || p.DataIndex >= len(rows) {
-							return nil, Errorf(EINVALID, "%s: no row %d", input, p.DataIndex)
-						}
-						inside[p.DataIndex] = true
-					}
-					for i := range selected {
-						selected[i] = selected[i] && inside[i]
-					}
-				}
-				out := Outputs{}
-				for i, id := range ids {
-					out[id] = ChartOf(crossfilterScatter(id, rows, 2*i, 2*i+1, selected))
-				}
-				return out, nil
+var app15 = Dashboard{
+	Path:          "/apps/app15",
+	Title:         "Generic crossfilter",
+	Description:   "Three scatters over a six-column data set: a selection in any one highlights the rows inside all selections, in all three.",
+	CallbackNames: []string{"select"},
+	Build: func(d *Data) (Content, error) {
+		rows := d.Random()
+		ids := []string{"g1", "g2", "g3"}
+		inputs := []string{"g1.select", "g2.select", "g3.select"}
+		return Content{
+			Layout: []Component{
+				Columns(
+					&Graph{ID: "g1", Label: "Scatter of columns 1 and 2", Size: "short"},
+					&Graph{ID: "g2", Label: "Scatter of columns 3 and 4", Size: "short"},
+					&Graph{ID: "g3", Label: "Scatter of columns 5 and 6", Size: "short"},
+				),
+				Note("Random data: 30 rows of 6 columns, uniform between 0 and 1, generated with a fixed seed as the demo did."),
 			},
-		}},
-	}
+			Callbacks: []Callback{{
+				Name:   "select",
+				Inputs: inputs,
+				Func: func(in Inputs) (Outputs, error) {
+					// selected[i] is whether row i is inside every selection.
+					selected := make([]bool, len(rows))
+					for i := range selected {
+						selected[i] = true
+					}
+					for _, input := range inputs {
+						var sel selection
+						ok, err := in.Event(input, &sel)
+						if err != nil {
+							return nil, err
+						}
+						if !ok || sel.Points == nil {
+							continue // nothing selected in that chart
+						}
+						inside := make([]bool, len(rows))
+						for _, p := range sel.Points {
+							if p.DataIndex < 0 || p.DataIndex >= len(rows) {
+								return nil, Errorf(EINVALID, "%s: no row %d", input, p.DataIndex)
+							}
+							inside[p.DataIndex] = true
+						}
+						for i := range selected {
+							selected[i] = selected[i] && inside[i]
+						}
+					}
+					out := Outputs{}
+					for i, id := range ids {
+						out[id] = ChartOf(crossfilterScatter(id, rows, 2*i, 2*i+1, selected))
+					}
+					return out, nil
+				},
+			}},
+		}, nil
+	},
 }
 
 // selection is the JSON dashbox.js sends for a brush selection: the

@@ -8,17 +8,21 @@ import (
 // app3 is the demo's life expectancy against GDP chart: one bubble per
 // country in 2007, GDP per capita on a log axis, bubble area by population,
 // colour by continent, the country's name on hover.
-func app3(d *Data) Dashboard {
-	return Dashboard{
-		Path:        "/apps/app3",
-		Title:       "Life expectancy and GDP, 2007",
-		Description: "A bubble chart: GDP per capita (log) against life expectancy, bubbles sized by population and coloured by continent.",
-		Layout: []Component{
+var app3 = Dashboard{
+	Path:        "/apps/app3",
+	Title:       "Life expectancy and GDP, 2007",
+	Description: "A bubble chart: GDP per capita (log) against life expectancy, bubbles sized by population and coloured by continent.",
+	Build: func(d *Data) (Content, error) {
+		g, err := d.Gapminder()
+		if err != nil {
+			return Content{}, err
+		}
+		return Content{Layout: []Component{
 			&Graph{ID: "life-exp-vs-gdp", Label: "Bubble chart of life expectancy against GDP per capita, 2007",
-				Figure: gapminderBubbles("life-exp-vs-gdp", d.Gapminder, 2007), Size: "tall"},
+				Figure: gapminderBubbles("life-exp-vs-gdp", g, 2007), Size: "tall"},
 			Note(gapminderSource),
-		},
-	}
+		}}, nil
+	},
 }
 
 // gapminderSource credits the Gapminder data wherever it is shown.

@@ -9,19 +9,19 @@ import (
 
 // app4 is the demo's Markdown page: text written in Markdown, rendered as
 // CommonMark (by goldmark, once, at start).
-func app4(*Data) Dashboard {
-	var html bytes.Buffer
-	if err := goldmark.Convert([]byte(app4Markdown), &html); err != nil {
-		panic(err) // goldmark only fails writing, and a bytes.Buffer does not
-	}
-	return Dashboard{
-		Path:        "/apps/app4",
-		Title:       "Markdown",
-		Description: "A page written in Markdown and rendered as CommonMark: headings, a list, a link and a rule.",
-		Layout: []Component{
+var app4 = Dashboard{
+	Path:        "/apps/app4",
+	Title:       "Markdown",
+	Description: "A page written in Markdown and rendered as CommonMark: headings, a list, a link and a rule.",
+	Build: func(*Data) (Content, error) {
+		var html bytes.Buffer
+		if err := goldmark.Convert([]byte(app4Markdown), &html); err != nil {
+			return Content{}, err
+		}
+		return Content{Layout: []Component{
 			&Panel{Children: []Component{&Markdown{HTML: template.HTML(html.String())}}},
-		},
-	}
+		}}, nil
+	},
 }
 
 const app4Markdown = `## Dash and Markdown

@@ -3,17 +3,17 @@ package pages
 // app5 is the demo's gallery of core components, in two columns: a
 // dropdown, a multi-select dropdown, radio items, checkboxes, a text input
 // and a slider with marks. It has no callbacks: app6 onwards use them.
-func app5(*Data) Dashboard {
-	cities := []Option{
-		{Label: "New York City", Value: "NYC"},
-		{Label: "Montréal", Value: "MTL"},
-		{Label: "San Francisco", Value: "SF"},
-	}
-	return Dashboard{
-		Path:        "/apps/app5",
-		Title:       "Core components",
-		Description: "The control gallery in two columns: dropdowns, radio items, checkboxes, a text input and a slider with marks.",
-		Layout: []Component{
+var app5 = Dashboard{
+	Path:        "/apps/app5",
+	Title:       "Core components",
+	Description: "The control gallery in two columns: dropdowns, radio items, checkboxes, a text input and a slider with marks.",
+	Build: func(*Data) (Content, error) {
+		cities := []Option{
+			{Label: "New York City", Value: "NYC"},
+			{Label: "Montréal", Value: "MTL"},
+			{Label: "San Francisco", Value: "SF"},
+		}
+		return Content{Layout: []Component{
 			Columns(
 				Section("Choosing",
 					&Dropdown{ID: "dropdown", Label: "Dropdown", Options: cities, Value: "MTL"},
@@ -26,6 +26,6 @@ func app5(*Data) Dashboard {
 					&Slider{ID: "slider", Label: "Slider", Min: 0, Max: 10, Step: 1, Value: 5, Marks: EveryMark(0, 10, 1)},
 				),
 			),
-		},
-	}
+		}}, nil
+	},
 }

@@ -2,30 +2,36 @@ package pages
 
 // app7 is the demo's Gapminder chart with a year slider: moving the slider
 // asks the server for that year's bubbles, and the chart animates to them.
-func app7(d *Data) Dashboard {
-	g := d.Gapminder
-	first, last := g.Years[0], g.Years[len(g.Years)-1]
-	return Dashboard{
-		Path:        "/apps/app7",
-		Title:       "Gapminder by year",
-		Description: "GDP per capita against life expectancy by country, with a year slider from 1952 to 2007; the chart animates to the chosen year.",
-		Layout: []Component{
-			&Graph{ID: "graph-with-slider", Label: "Bubble chart of life expectancy against GDP per capita for the chosen year", Size: "tall"},
-			&Slider{ID: "year-slider", Label: "Year", Min: first, Max: last, Step: 5, Value: first, Marks: EveryMark(first, last, 5)},
-			Note(gapminderSource),
-		},
-		Callbacks: []Callback{{
-			Name:   "year",
-			Inputs: []string{"year-slider"},
-			Func: func(in Inputs) (Outputs, error) {
-				year, err := gapminderYear(in, "year-slider", g)
-				if err != nil {
-					return nil, err
-				}
-				return Outputs{"graph-with-slider": ChartOf(gapminderBubbles("graph-with-slider", g, year))}, nil
+var app7 = Dashboard{
+	Path:          "/apps/app7",
+	Title:         "Gapminder by year",
+	Description:   "GDP per capita against life expectancy by country, with a year slider from 1952 to 2007; the chart animates to the chosen year.",
+	CallbackNames: []string{"year"},
+	Build: func(d *Data) (Content, error) {
+		g, err := d.Gapminder()
+		if err != nil {
+			return Content{}, err
+		}
+		first, last := g.Years[0], g.Years[len(g.Years)-1]
+		return Content{
+			Layout: []Component{
+				&Graph{ID: "graph-with-slider", Label: "Bubble chart of life expectancy against GDP per capita for the chosen year", Size: "tall"},
+				&Slider{ID: "year-slider", Label: "Year", Min: first, Max: last, Step: 5, Value: first, Marks: EveryMark(first, last, 5)},
+				Note(gapminderSource),
 			},
-		}},
-	}
+			Callbacks: []Callback{{
+				Name:   "year",
+				Inputs: []string{"year-slider"},
+				Func: func(in Inputs) (Outputs, error) {
+					year, err := gapminderYear(in, "year-slider", g)
+					if err != nil {
+						return nil, err
+					}
+					return Outputs{"graph-with-slider": ChartOf(gapminderBubbles("graph-with-slider", g, year))}, nil
+				},
+			}},
+		}, nil
+	},
 }
 
 // gapminderYear reads a year input: one of the years the data has.

@@ -11,28 +11,34 @@ import (
 // app8 is the demo's page of multiple inputs: choose an indicator for each
 // axis, a linear or log scale for each, and a year; the scatter shows every
 // country.
-func app8(d *Data) Dashboard {
-	g := d.Gapminder
-	return Dashboard{
-		Path:        "/apps/app8",
-		Title:       "Indicators",
-		Description: "Two indicator dropdowns, a linear or log scale for each, and a year slider: a scatter of the countries.",
-		Layout: append(indicatorControls(g, "xaxis", "yaxis"),
-			&Graph{ID: "indicator-graphic", Label: "Scatter of the chosen indicators by country", Size: "tall"},
-			Note(gapminderSource),
-		),
-		Callbacks: []Callback{{
-			Name:   "scatter",
-			Inputs: []string{"xaxis-column", "yaxis-column", "xaxis-type", "yaxis-type", "year-slider"},
-			Func: func(in Inputs) (Outputs, error) {
-				c, err := indicatorScatter("indicator-graphic", g, in, "xaxis", "yaxis")
-				if err != nil {
-					return nil, err
-				}
-				return Outputs{"indicator-graphic": ChartOf(c)}, nil
-			},
-		}},
-	}
+var app8 = Dashboard{
+	Path:          "/apps/app8",
+	Title:         "Indicators",
+	Description:   "Two indicator dropdowns, a linear or log scale for each, and a year slider: a scatter of the countries.",
+	CallbackNames: []string{"scatter"},
+	Build: func(d *Data) (Content, error) {
+		g, err := d.Gapminder()
+		if err != nil {
+			return Content{}, err
+		}
+		return Content{
+			Layout: append(indicatorControls(g, "xaxis", "yaxis"),
+				&Graph{ID: "indicator-graphic", Label: "Scatter of the chosen indicators by country", Size: "tall"},
+				Note(gapminderSource),
+			),
+			Callbacks: []Callback{{
+				Name:   "scatter",
+				Inputs: []string{"xaxis-column", "yaxis-column", "xaxis-type", "yaxis-type", "year-slider"},
+				Func: func(in Inputs) (Outputs, error) {
+					c, err := indicatorScatter("indicator-graphic", g, in, "xaxis", "yaxis")
+					if err != nil {
+						return nil, err
+					}
+					return Outputs{"indicator-graphic": ChartOf(c)}, nil
+				},
+			}},
+		}, nil
+	},
 }
 
 // indicatorControls are the controls app8 and app14 share: for each axis

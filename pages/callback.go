@@ -20,9 +20,10 @@ import (
 // sets a control's value counts as a change of that control, so callbacks
 // chain as in Dash.
 //
-// When dashbox starts, every callback runs once with the layout's initial
-// values, in the order listed, and the page is rendered with the results:
-// a page arrives complete, with no round trip after load.
+// When the dashboard is built (in New, or on its first request), every
+// callback runs once with the layout's initial values, in the order
+// listed, and the page is rendered with the results: a page arrives
+// complete, with no round trip after load.
 type Callback struct {
 	// Name is the last element of the callback's URL.
 	Name string

@@ -129,7 +129,7 @@ func (o *chartOption) MarshalJSON() ([]byte, error) {
 }
 
 // snippetJSON renders the option through go-echarts' RenderSnippet for a
-// page (done once, at start) and checks that go-echarts used the expected
+// page (done once, when its dashboard is built) and checks that go-echarts used the expected
 // chart ID. The result is compact and safe inside a <script> element.
 func (o *chartOption) snippetJSON(id string) (js template.JS, err error) {
 	defer func() {

@@ -340,7 +340,8 @@ type TextOutput struct {
 	ID string
 	// Label, if set, is shown before the text, as for a named result.
 	Label string
-	// Text is the initial text (callbacks usually set it at start).
+	// Text is the initial text (callbacks usually set it in their initial
+	// run).
 	Text string
 }
 

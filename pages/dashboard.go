@@ -11,9 +11,13 @@ import (
 	"sync"
 )
 
-// Dashboard is one page of dashboards: what it shows (Layout) and how it
-// responds (Callbacks). Each dashboard is one Go file with one function
-// returning its Dashboard, listed in registry.go.
+// A Dashboard is one page of dashboards, declared in one Go file and listed
+// in registry.go. What the home page and the router need (Path, Title,
+// Description, CallbackNames) is plain data, known when dashbox starts;
+// what the page shows and how it responds is made by Build, from the data
+// sets, when the page or one of its callbacks is first asked for (or in
+// New: see Options.RenderOnFirstRequest). So a server holds in memory only
+// the dashboards, and the data sets, that people open.
 type Dashboard struct {
 	// Path is the page's URL path, the demo's: "/apps/app0".
 	Path string
@@ -22,32 +26,83 @@ type Dashboard struct {
 	// Description is the one line under the link on the home page and
 	// under the page's heading.
 	Description string
+	// CallbackNames are the Names of the Callbacks Build makes, in the same
+	// order: their URLs (CallbackURL) are routed at start, before the
+	// dashboard is built. Building fails when the two differ.
+	CallbackNames []string
+	// Build makes the page's content. It runs once, and takes the data
+	// sets it shows from d, which makes each on its first use.
+	Build func(d *Data) (Content, error)
+}
+
+// Content is what a dashboard shows (Layout) and how it responds
+// (Callbacks).
+type Content struct {
 	// Layout is the page's content, top to bottom.
 	Layout []Component
 	// Callbacks make the page interactive; see Callback.
 	Callbacks []Callback
 }
 
-// builtDashboard is a Dashboard ready to serve: rendered once, at start.
+// builtDashboard is a Dashboard and, once built, its rendered page and
+// callbacks' handlers (by index of CallbackNames).
 type builtDashboard struct {
 	Dashboard
-	once sync.Once // guards page and err: see Pages.ready
-	page *renderedPage
-	err  error
+	once      sync.Once // guards page, callbacks and err: see Pages.ready
+	page      *renderedPage
+	callbacks []http.Handler
+	err       error
 }
 
 // CallbackURL is the URL of the dashboard's callback name.
 func (d *Dashboard) CallbackURL(name string) string { return d.Path + "/callback/" + name }
 
-// build checks the dashboard, runs its callbacks once with the layout's
-// initial values (as Dash does when a page loads, but here once, at
-// start), and renders the page.
-func (p *Pages) build(d Dashboard) (*renderedPage, error) {
-	fail := func(format string, args ...any) (*renderedPage, error) {
-		return nil, fmt.Errorf("pages: dashboard %s: %s", d.Path, fmt.Sprintf(format, args...))
+// check checks what New routes and lists: a dashboard must have a path
+// under /apps/, a title, a description, a Build and callback names that
+// are unique and fit in a URL path.
+func (d *Dashboard) check() error {
+	if !strings.HasPrefix(d.Path, "/apps/") || d.Title == "" || d.Description == "" || d.Build == nil {
+		return fmt.Errorf("pages: dashboard %s: needs a Path under /apps/, a Title, a Description and a Build", d.Path)
 	}
-	if !strings.HasPrefix(d.Path, "/apps/") || d.Title == "" || d.Description == "" {
-		return fail("needs a Path under /apps/, a Title and a Description")
+	for i, name := range d.CallbackNames {
+		if name == "" || slices.Contains(d.CallbackNames[:i], name) || strings.ContainsAny(name, "/?#") {
+			return fmt.Errorf("pages: dashboard %s: callback name %q must be unique, not empty and without / ? #", d.Path, name)
+		}
+	}
+	return nil
+}
+
+// makeContent runs d.Build, turning a panic into an error: building runs
+// once (a page and its callbacks wait for it), so it must end with a page
+// or an error for them to serve.
+func makeContent(d Dashboard, data *Data) (c Content, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("Build panicked: %v", v)
+		}
+	}()
+	return d.Build(data)
+}
+
+// build makes the dashboard's content from p's data sets, checks it, runs
+// its callbacks once with the layout's initial values (as Dash does when a
+// page loads, but here once, when the dashboard is built) and renders the
+// page. It returns the page and the callbacks' handlers, by index of
+// d.CallbackNames.
+func (p *Pages) build(d Dashboard) (*renderedPage, []http.Handler, error) {
+	fail := func(format string, args ...any) (*renderedPage, []http.Handler, error) {
+		return nil, nil, fmt.Errorf("pages: dashboard %s: %s", d.Path, fmt.Sprintf(format, args...))
+	}
+	content, err := makeContent(d, p.data)
+	if err != nil {
+		return fail("%v", err)
+	}
+	names := make([]string, len(content.Callbacks))
+	for i, cb := range content.Callbacks {
+		names[i] = cb.Name
+	}
+	if !slices.Equal(names, d.CallbackNames) {
+		return fail("Build makes the callbacks %q but CallbackNames lists %q: they must be the same, in the same order", names, d.CallbackNames)
 	}
 	byID := map[string]Component{}
 	var walk func([]Component) error
@@ -71,18 +126,17 @@ func (p *Pages) build(d Dashboard) (*renderedPage, error) {
 		}
 		return nil
 	}
-	if err := walk(d.Layout); err != nil {
+	if err := walk(content.Layout); err != nil {
 		return fail("%v", err)
 	}
 
 	r := &renderer{t: componentTemplates, events: map[string][]string{}}
-	names := map[string]bool{}
-	specs := make([]callbackSpec, 0, len(d.Callbacks))
-	for _, cb := range d.Callbacks {
-		if cb.Name == "" || names[cb.Name] || strings.ContainsAny(cb.Name, "/?#") || cb.Func == nil || len(cb.Inputs) == 0 {
-			return fail("callback %q needs a unique Name, Inputs and a Func", cb.Name)
+	specs := make([]callbackSpec, 0, len(content.Callbacks))
+	handlers := make([]http.Handler, 0, len(content.Callbacks))
+	for _, cb := range content.Callbacks {
+		if cb.Func == nil || len(cb.Inputs) == 0 {
+			return fail("callback %q needs Inputs and a Func", cb.Name)
 		}
-		names[cb.Name] = true
 		for _, in := range append(append([]string(nil), cb.Inputs...), cb.State...) {
 			id, prop, _ := strings.Cut(in, ".")
 			src, ok := byID[id].(inputSource)
@@ -120,9 +174,10 @@ func (p *Pages) build(d Dashboard) (*renderedPage, error) {
 		}
 		slices.Sort(spec.Outputs)
 		specs = append(specs, spec)
+		handlers = append(handlers, p.callbackHandler(cb))
 	}
 
-	content, err := r.renderAll(d.Layout)
+	rendered, err := r.renderAll(content.Layout)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -135,7 +190,7 @@ func (p *Pages) build(d Dashboard) (*renderedPage, error) {
 	page, err := p.render(p.dashboard, http.StatusOK, pageData{
 		Title:       d.Title,
 		Description: d.Description,
-		Content:     joinHTML(content),
+		Content:     joinHTML(rendered),
 		Callbacks:   template.JS(safe.String()),
 		Charts:      r.charts > 0,
 		Script:      true,
@@ -143,7 +198,7 @@ func (p *Pages) build(d Dashboard) (*renderedPage, error) {
 	if err != nil {
 		return fail("%v", err)
 	}
-	return page, nil
+	return page, handlers, nil
 }
 
 func joinHTML(parts []template.HTML) template.HTML {

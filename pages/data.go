@@ -10,37 +10,63 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
-// Data holds the data sets the dashboards show, parsed or generated once,
-// when dashbox starts. data/README.md says where each comes from.
+// Data gives the dashboards' Build functions the data sets, each parsed or
+// generated on its first use (by the first dashboard built that shows it),
+// once, and then shared; data/README.md says where each comes from. Its
+// methods are safe for concurrent use, as dashboards build in parallel.
+// What they return is shared by every dashboard: read it, never change it.
 type Data struct {
-	// Gapminder is the real Gapminder excerpt the Dash demo used.
-	Gapminder *Gapminder
-	// Exports is mock US agricultural exports by state (app2).
-	Exports []StateExports
-	// Passengers is a mock passenger list shaped like the Titanic's (app17).
-	Passengers *PassengerList
-	// Quality is mock care-gap data by measure and run month (app16).
-	Quality *QualityMeasures
-	// Random is the generic crossfilter's 30 rows of 6 random columns
-	// (app15), as random as the demo's.
-	Random [][]float64
+	once dataSets // each runs its dataSets function once
 }
 
-func loadData() (*Data, error) {
-	g, err := parseGapminder(bytes.NewReader(gapminderCSV))
-	if err != nil {
-		return nil, err
-	}
-	return &Data{
-		Gapminder:  g,
-		Exports:    mockExports(),
-		Passengers: mockPassengers(),
-		Quality:    mockQualityMeasures(),
-		Random:     randomColumns(30, 6),
-	}, nil
+// dataSets are the functions that make each data set.
+type dataSets struct {
+	gapminder  func() (*Gapminder, error)
+	exports    func() []StateExports
+	passengers func() *PassengerList
+	quality    func() *QualityMeasures
+	random     func() [][]float64
 }
+
+// embeddedDataSets are dashbox's data sets: data/gapminder.csv and the
+// mock data of mock.go.
+var embeddedDataSets = dataSets{
+	gapminder:  func() (*Gapminder, error) { return parseGapminder(bytes.NewReader(gapminderCSV)) },
+	exports:    mockExports,
+	passengers: mockPassengers,
+	quality:    mockQualityMeasures,
+	random:     func() [][]float64 { return randomColumns(30, 6) },
+}
+
+func newData(s dataSets) *Data {
+	return &Data{once: dataSets{
+		gapminder:  sync.OnceValues(s.gapminder),
+		exports:    sync.OnceValue(s.exports),
+		passengers: sync.OnceValue(s.passengers),
+		quality:    sync.OnceValue(s.quality),
+		random:     sync.OnceValue(s.random),
+	}}
+}
+
+// Gapminder is the real Gapminder excerpt the Dash demo used (app3, app7,
+// app8, app14). Its only error is a broken data/gapminder.csv.
+func (d *Data) Gapminder() (*Gapminder, error) { return d.once.gapminder() }
+
+// Exports is mock US agricultural exports by state (app2).
+func (d *Data) Exports() []StateExports { return d.once.exports() }
+
+// Passengers is a mock passenger list shaped like the Titanic's (app17).
+func (d *Data) Passengers() *PassengerList { return d.once.passengers() }
+
+// Quality is mock care-gap data by measure and run month (app16).
+func (d *Data) Quality() *QualityMeasures { return d.once.quality() }
+
+// Random is the generic crossfilter's 30 rows of 6 random columns (app15),
+// as random as the demo's.
+func (d *Data) Random() [][]float64 { return d.once.random() }
 
 // gapminderCSV is plotly.py's gapminder data set; see data/README.md.
 //

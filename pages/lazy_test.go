@@ -2,7 +2,10 @@ package pages
 
 import (
 	"bytes"
+	"log/slog"
+	"maps"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -26,12 +29,12 @@ func TestRenderOnFirstRequest(t *testing.T) {
 
 	var wg sync.WaitGroup
 	for _, d := range lazyPages.dashboards {
-		for _, cb := range d.Callbacks {
+		for _, name := range d.CallbackNames {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				// Bad or good, the callback must answer without racing the build.
-				post(t, lazy, d.CallbackURL(cb.Name), url.Values{})
+				post(t, lazy, d.CallbackURL(name), url.Values{})
 			}()
 		}
 		wg.Add(1)
@@ -44,5 +47,97 @@ func TestRenderOnFirstRequest(t *testing.T) {
 		if got.Code != 200 || !bytes.Equal(got.Body.Bytes(), want.Body.Bytes()) {
 			t.Errorf("%s: built on first request it differs from the page built in New (status %d)", d.Path, got.Code)
 		}
+	}
+}
+
+// TestDataSetsMadeOnFirstNeed: a dashboard that shows no data set makes
+// none, and each data set is made once, by the first dashboard built that
+// shows it, even when all of them are built at once.
+func TestDataSetsMadeOnFirstNeed(t *testing.T) {
+	var mu sync.Mutex
+	made := map[string]int{}
+	counted := func(name string) {
+		mu.Lock()
+		defer mu.Unlock()
+		made[name]++
+	}
+	embedded := embeddedDataSets
+	sets := dataSets{
+		gapminder:  func() (*Gapminder, error) { counted("gapminder"); return embedded.gapminder() },
+		exports:    func() []StateExports { counted("exports"); return embedded.exports() },
+		passengers: func() *PassengerList { counted("passengers"); return embedded.passengers() },
+		quality:    func() *QualityMeasures { counted("quality"); return embedded.quality() },
+		random:     func() [][]float64 { counted("random"); return embedded.random() },
+	}
+	p, err := New(Options{AssetURL: func(name string) (string, error) { return "/static/" + name, nil }, RenderOnFirstRequest: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.data = newData(sets) // nothing is built yet, so nothing has used p.data
+	h := newTestMux(p)
+
+	for _, path := range []string{"/apps/app0", "/apps/app4", "/apps/app6"} {
+		if rec := get(t, h, path); rec.Code != 200 {
+			t.Fatalf("%s: %d", path, rec.Code)
+		}
+	}
+	if len(made) != 0 {
+		t.Errorf("dashboards that show no data set made %v", made)
+	}
+
+	var wg sync.WaitGroup
+	for _, d := range p.dashboards {
+		wg.Go(func() {
+			if rec := get(t, h, d.Path); rec.Code != 200 {
+				t.Errorf("%s: %d", d.Path, rec.Code)
+			}
+		})
+	}
+	wg.Wait()
+	want := map[string]int{"gapminder": 1, "exports": 1, "passengers": 1, "quality": 1, "random": 1}
+	if !maps.Equal(made, want) {
+		t.Errorf("data sets made %v, want each once: %v", made, want)
+	}
+}
+
+// TestDataSetErrorFailsItsDashboards: a broken data set (the embedded CSV,
+// say) is the build error of each dashboard that shows it: a 500 and a log
+// line on first request, New's error when New builds the dashboards. The
+// dashboards that do not show it still work.
+func TestDataSetErrorFailsItsDashboards(t *testing.T) {
+	broken := embeddedDataSets
+	broken.gapminder = func() (*Gapminder, error) {
+		return parseGapminder(strings.NewReader("country,year,lifeExp,pop,gdpPercap\nJapan,1952,63.03,86459025,3216.956347\n"))
+	}
+	var log bytes.Buffer
+	opts := Options{
+		AssetURL:             func(name string) (string, error) { return "/static/" + name, nil },
+		Logger:               slog.New(slog.NewTextHandler(&log, nil)),
+		RenderOnFirstRequest: true,
+	}
+	p, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.data = newData(broken)
+	h := newTestMux(p)
+	if rec := get(t, h, "/apps/app7"); rec.Code != 500 || !strings.Contains(log.String(), "/apps/app7") || !strings.Contains(log.String(), `no \"continent\" column`) {
+		t.Errorf("app7 on broken data: %d, log %q", rec.Code, log.String())
+	}
+	if rec := post(t, h, "/apps/app7/callback/year", form("year-slider", "1952")); rec.Code != 500 {
+		t.Errorf("app7's callback on broken data: %d", rec.Code)
+	}
+	if rec := get(t, h, "/apps/app2"); rec.Code != 200 {
+		t.Errorf("app2, which shows no Gapminder data: %d", rec.Code)
+	}
+
+	// New builds with buildAll when RenderOnFirstRequest is false.
+	eager, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eager.data = newData(broken)
+	if err := eager.buildAll(); err == nil || !strings.Contains(err.Error(), "/apps/app3") || !strings.Contains(err.Error(), `no "continent" column`) {
+		t.Errorf("building all on broken data: %v, want the first Gapminder dashboard's error", err)
 	}
 }

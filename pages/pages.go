@@ -3,10 +3,11 @@
 // the Dash multi-page demo, one Go file each, listed in registry.go) with
 // their callbacks, and the 404 page.
 //
-// Everything that can be done once is done in New: data sets are parsed,
-// every dashboard's callbacks run with their initial values, and every page
-// is rendered and compressed. Serving a page is writing bytes; serving a
-// callback is one Go function call and a JSON encoding.
+// Everything that can be done once is done once: a dashboard's data sets
+// are parsed or generated, its callbacks run with their initial values and
+// its page is rendered and compressed when it is built, in New or on its
+// first request (Options.RenderOnFirstRequest). Serving a page is writing
+// bytes; serving a callback is one Go function call and a JSON encoding.
 package pages
 
 import (
@@ -39,10 +40,11 @@ type Options struct {
 	AssetURL func(name string) (string, error)
 	// Logger receives rendering and callback errors. Nil discards them.
 	Logger *slog.Logger
-	// RenderOnFirstRequest builds each dashboard (initial callback run and
-	// page rendering) when it is first asked for, instead of in New. Start-up
-	// then takes milliseconds instead of about 45 ms of one core, and a
-	// server keeps in memory only the dashboards people open. The default,
+	// RenderOnFirstRequest builds each dashboard (its data sets, initial
+	// callback run and page rendering) when it is first asked for, instead
+	// of in New. Start-up then takes milliseconds instead of about 45 ms of
+	// one core, and a server keeps in memory only the dashboards, and the
+	// data sets, people open. The default,
 	// building every dashboard in New, makes a broken dashboard stop New:
 	// the tests run that way, so no broken dashboard ships.
 	RenderOnFirstRequest bool
@@ -55,18 +57,21 @@ type Pages struct {
 	notFound   *template.Template
 	home       *renderedPage
 	dashboards []*builtDashboard
+	data       *Data
 }
 
-// New loads the data sets, builds every dashboard and renders every page.
-// It fails when a template, a dashboard or a data set is broken, or a page
-// names an asset AssetURL does not know (such as ECharts in a build made
-// without make), so such mistakes stop start-up (and tests) rather than a
-// visitor's page.
+// New parses the templates, renders the home and 404 pages and, unless
+// opts.RenderOnFirstRequest, builds every dashboard with its data sets.
+// It fails when a template, a dashboard's Path, Title, Description or
+// callback names are broken, or a page names an asset AssetURL does not
+// know (such as ECharts in a build made without make); and, when it builds
+// the dashboards, when one of them or a data set is broken. So such
+// mistakes stop start-up (and tests) rather than a visitor's page.
 func New(opts Options) (*Pages, error) {
 	if opts.AssetURL == nil {
 		return nil, fmt.Errorf("pages: Options.AssetURL is required")
 	}
-	p := &Pages{logger: opts.Logger}
+	p := &Pages{logger: opts.Logger, data: newData(embeddedDataSets)}
 	if p.logger == nil {
 		p.logger = slog.New(slog.DiscardHandler)
 	}
@@ -97,12 +102,11 @@ func New(opts Options) (*Pages, error) {
 		return nil, err
 	}
 
-	data, err := loadData()
-	if err != nil {
-		return nil, err
-	}
-	for _, newDashboard := range registry {
-		p.dashboards = append(p.dashboards, &builtDashboard{Dashboard: newDashboard(data)})
+	for _, d := range registry {
+		if err := d.check(); err != nil {
+			return nil, err
+		}
+		p.dashboards = append(p.dashboards, &builtDashboard{Dashboard: d})
 	}
 	if !opts.RenderOnFirstRequest {
 		if err := p.buildAll(); err != nil {
@@ -156,7 +160,7 @@ func (p *Pages) buildAll() error {
 // which its callbacks may read, so both its page and its callbacks wait for
 // it.
 func (p *Pages) ready(b *builtDashboard) error {
-	b.once.Do(func() { b.page, b.err = p.build(b.Dashboard) })
+	b.once.Do(func() { b.page, b.callbacks, b.err = p.build(b.Dashboard) })
 	return b.err
 }
 
@@ -199,11 +203,10 @@ func (p *Pages) Home() http.Handler { return p.home }
 func (p *Pages) Dashboards(add func(method, pattern string, h http.Handler)) {
 	for _, d := range p.dashboards {
 		add(http.MethodGet, d.Path, p.whenReady(d, func() http.Handler { return d.page }))
-		for _, cb := range d.Callbacks {
-			h := p.callbackHandler(cb)
-			ready := p.whenReady(d, func() http.Handler { return h })
-			add(http.MethodGet, d.CallbackURL(cb.Name), ready)
-			add(http.MethodPost, d.CallbackURL(cb.Name), ready)
+		for i, name := range d.CallbackNames {
+			ready := p.whenReady(d, func() http.Handler { return d.callbacks[i] })
+			add(http.MethodGet, d.CallbackURL(name), ready)
+			add(http.MethodPost, d.CallbackURL(name), ready)
 		}
 	}
 }
@@ -225,8 +228,9 @@ func (p *Pages) NotFound() http.Handler {
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// render executes t into a renderedPage. Pages rendered at start are also
-// compressed; the 404 page, rendered per request, is sent as it is.
+// render executes t into a renderedPage. Pages rendered once (home,
+// dashboards) are also compressed; the 404 page, rendered per request, is
+// sent as it is.
 func (p *Pages) render(t *template.Template, status int, data pageData) (*renderedPage, error) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()

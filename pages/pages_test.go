@@ -444,9 +444,9 @@ func TestCallbackCoverage(t *testing.T) {
 	}
 	p, _ := mustPages(t)
 	for _, d := range p.dashboards {
-		for _, cb := range d.Callbacks {
-			if !strings.Contains(src, `"`+d.CallbackURL(cb.Name)+`"`) {
-				t.Errorf("no test calls %s", d.CallbackURL(cb.Name))
+		for _, name := range d.CallbackNames {
+			if !strings.Contains(src, `"`+d.CallbackURL(name)+`"`) {
+				t.Errorf("no test calls %s", d.CallbackURL(name))
 			}
 		}
 	}
@@ -513,40 +513,64 @@ func TestErrorCodes(t *testing.T) {
 }
 
 // TestBuildRejectsBrokenDashboards: mistakes in a dashboard stop start-up
-// with a message naming the dashboard, not a visitor's page.
+// (New checks what it routes, then builds) with a message naming the
+// dashboard, not a visitor's page.
 func TestBuildRejectsBrokenDashboards(t *testing.T) {
 	echo := func(in Inputs) (Outputs, error) { return Outputs{"out": Text(in.String("in"))}, nil }
 	cases := []struct {
 		name    string
-		prepare func(d *Dashboard)
+		prepare func(d *Dashboard, c *Content)
 		want    string
 	}{
-		{"duplicate ID", func(d *Dashboard) { d.Layout = append(d.Layout, &TextOutput{ID: "out"}) }, `two components have the ID "out"`},
-		{"unknown input", func(d *Dashboard) { d.Callbacks[0].Inputs = []string{"nope"} }, `input "nope" names no control`},
-		{"unknown event", func(d *Dashboard) { d.Callbacks[0].Inputs = []string{"in.hover"} }, `in has no input "in.hover"`},
-		{"output to a control that takes none", func(d *Dashboard) {
-			d.Callbacks[0].Func = func(Inputs) (Outputs, error) { return Outputs{"in": Text("x")}, nil }
+		{"duplicate ID", func(_ *Dashboard, c *Content) { c.Layout = append(c.Layout, &TextOutput{ID: "out"}) }, `two components have the ID "out"`},
+		{"unknown input", func(_ *Dashboard, c *Content) { c.Callbacks[0].Inputs = []string{"nope"} }, `input "nope" names no control`},
+		{"unknown event", func(_ *Dashboard, c *Content) { c.Callbacks[0].Inputs = []string{"in.hover"} }, `in has no input "in.hover"`},
+		{"output to a control that takes none", func(_ *Dashboard, c *Content) {
+			c.Callbacks[0].Func = func(Inputs) (Outputs, error) { return Outputs{"in": Text("x")}, nil }
 		}, `output in: this component takes only value outputs`},
-		{"failing initial run", func(d *Dashboard) {
-			d.Callbacks[0].Func = func(Inputs) (Outputs, error) { return nil, Errorf(EINVALID, "bad start") }
+		{"failing initial run", func(_ *Dashboard, c *Content) {
+			c.Callbacks[0].Func = func(Inputs) (Outputs, error) { return nil, Errorf(EINVALID, "bad start") }
 		}, "fails with the initial values: bad start"},
-		{"duplicate callback", func(d *Dashboard) { d.Callbacks = append(d.Callbacks, d.Callbacks[0]) }, `callback "echo" needs a unique Name`},
-		{"uneven slider marks", func(d *Dashboard) {
-			d.Layout = append(d.Layout, &Slider{ID: "s", Min: 0, Max: 10, Step: 1, Marks: []Mark{{0, "0"}, {3, "3"}, {10, "10"}}})
+		{"callback without Func", func(_ *Dashboard, c *Content) { c.Callbacks[0].Func = nil }, `callback "echo" needs Inputs and a Func`},
+		{"duplicate callback name", func(d *Dashboard, c *Content) {
+			d.CallbackNames = append(d.CallbackNames, "echo")
+			c.Callbacks = append(c.Callbacks, c.Callbacks[0])
+		}, `callback name "echo" must be unique`},
+		{"callback name with a slash", func(d *Dashboard, _ *Content) { d.CallbackNames = []string{"a/b"} }, `callback name "a/b" must be unique, not empty and without /`},
+		{"callback missing from CallbackNames", func(_ *Dashboard, c *Content) {
+			c.Callbacks = append(c.Callbacks, Callback{Name: "again", Inputs: []string{"in"}, Func: echo})
+		}, `Build makes the callbacks ["echo" "again"] but CallbackNames lists ["echo"]`},
+		{"CallbackNames naming no callback", func(d *Dashboard, _ *Content) { d.CallbackNames = append(d.CallbackNames, "again") },
+			`Build makes the callbacks ["echo"] but CallbackNames lists ["echo" "again"]`},
+		{"failing Build", func(d *Dashboard, _ *Content) {
+			d.Build = func(*Data) (Content, error) { return Content{}, errors.New("no data") }
+		}, "no data"},
+		{"panicking Build", func(d *Dashboard, _ *Content) {
+			d.Build = func(*Data) (Content, error) { panic("bug") }
+		}, "Build panicked: bug"},
+		{"no Build", func(d *Dashboard, _ *Content) { d.Build = nil }, "needs a Path under /apps/, a Title, a Description and a Build"},
+		{"uneven slider marks", func(_ *Dashboard, c *Content) {
+			c.Layout = append(c.Layout, &Slider{ID: "s", Min: 0, Max: 10, Step: 1, Marks: []Mark{{0, "0"}, {3, "3"}, {10, "10"}}})
 		}, "marks must be evenly spaced"},
-		{"chart ID mismatch", func(d *Dashboard) { d.Layout = append(d.Layout, &Graph{ID: "g", Figure: newBar("other")}) }, "its go-echarts ChartID differs"},
-		{"path outside /apps/", func(d *Dashboard) { d.Path = "/x" }, "needs a Path under /apps/"},
+		{"chart ID mismatch", func(_ *Dashboard, c *Content) { c.Layout = append(c.Layout, &Graph{ID: "g", Figure: newBar("other")}) }, "its go-echarts ChartID differs"},
+		{"path outside /apps/", func(d *Dashboard, _ *Content) { d.Path = "/x" }, "needs a Path under /apps/"},
 	}
 	p, _ := mustPages(t)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d := Dashboard{
-				Path: "/apps/test", Title: "Test", Description: "A test.",
+			content := Content{
 				Layout:    []Component{&TextInput{ID: "in"}, &TextOutput{ID: "out"}},
 				Callbacks: []Callback{{Name: "echo", Inputs: []string{"in"}, Func: echo}},
 			}
-			c.prepare(&d)
-			_, err := p.build(d)
+			d := Dashboard{
+				Path: "/apps/test", Title: "Test", Description: "A test.", CallbackNames: []string{"echo"},
+				Build: func(*Data) (Content, error) { return content, nil },
+			}
+			c.prepare(&d, &content)
+			err := d.check()
+			if err == nil {
+				_, _, err = p.build(d)
+			}
 			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), d.Path) {
 				t.Errorf("error %v, want one naming %s and saying %q", err, d.Path, c.want)
 			}

@@ -2,12 +2,13 @@ package pages
 
 // registry lists every dashboard, in the home page's order.
 //
-// To add a dashboard: write one file with a function that takes the data
-// sets and returns a Dashboard (app0.go is the smallest; app6.go the
-// smallest with a callback), and add the function here. Its page and
-// callbacks are routed with the others (server/routes.go mounts them all
-// through Pages.Dashboards); pages_test.go checks every registered page.
-var registry = []func(*Data) Dashboard{
+// To add a dashboard: write one file declaring a Dashboard whose Build
+// makes its layout and callbacks from the data sets (app0.go is the
+// smallest; app6.go the smallest with a callback), and add it here. Its
+// page and callbacks are routed with the others (server/routes.go mounts
+// them all through Pages.Dashboards); pages_test.go checks every
+// registered page.
+var registry = []Dashboard{
 	app0,  // grouped bar chart
 	app1,  // the same, styled dark
 	app2,  // HTML table
