@@ -5,7 +5,7 @@ import (
 	"math"
 )
 
-// Mock data, generated the same way on every start, for the demo's data
+// Mock data, generated the same way every time, for the demo's data
 // sets that no package registry ships (data/README.md). Every page that
 // shows it says so.
 
