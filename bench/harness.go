@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -26,6 +27,9 @@ type config struct {
 	servers    []string
 	figures    map[string]bool
 	keep       bool
+	// pprofDir, when set, receives a CPU profile of dashbox and gofs for
+	// every figure (see pprof.go).
+	pprofDir string
 }
 
 // want reports whether figure key (or "starts", "pages") is to be measured.
@@ -43,14 +47,28 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	servers := fs.String("servers", "nginx,caddy,gofs,dashbox", "comma-separated `list` of servers to measure")
 	figures := fs.String("figures", "", "comma-separated `list` of figures to measure, from starts, static_1k, static_1m, h2_1k, handshake, pages (default all)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the work folder (configurations, logs) instead of removing it")
+	fs.StringVar(&c.pprofDir, "pprof", "", "write a CPU profile of dashbox and gofs for every figure, taken during its first run, to `directory` "+
+		"as <server>-<figure>.pprof; needs both built with -tags pprof. Profiling costs CPU: such a run's figures are not for comparison, "+
+		"and its results go to this directory unless -out is given")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if c.pprofDir != "" {
+		outGiven := false
+		fs.Visit(func(f *flag.Flag) { outGiven = outGiven || f.Name == "out" })
+		if !outGiven {
+			// Keep bench/out for figures that can be compared.
+			c.outDir = c.pprofDir
+		}
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q: dashbox-bench takes flags only (see -help)", fs.Arg(0))
 	}
 	if c.runs < 1 || c.duration < time.Second {
 		return nil, fmt.Errorf("-runs must be at least 1 and -duration at least 1s")
+	}
+	if c.pprofDir != "" && profileSeconds(c.duration) < 1 {
+		return nil, fmt.Errorf("-pprof needs -duration of at least 2s: each profile leaves out the run's first and last %s", profileStart)
 	}
 	for _, s := range strings.Split(*servers, ",") {
 		if s = strings.TrimSpace(s); s == "" {
@@ -111,6 +129,8 @@ type server struct {
 	env   []string
 	p     *proc
 	res   *ServerResult
+	// pprofAddr is where the server serves its profiles, with -pprof.
+	pprofAddr string
 }
 
 func newHarness(cfg *config, stdout, stderr io.Writer) (*harness, error) {
@@ -131,6 +151,11 @@ func newHarness(cfg *config, stdout, stderr io.Writer) (*harness, error) {
 		}
 		if _, err := os.Stat(bin); err != nil {
 			return nil, fmt.Errorf("%s binary %s not found: run `make bench` (it builds bin/dashbox and bin/bench-fileserver)", s, bin)
+		}
+	}
+	if cfg.pprofDir != "" {
+		if err := os.MkdirAll(cfg.pprofDir, 0o755); err != nil {
+			return nil, fmt.Errorf("-pprof: %w", err)
 		}
 	}
 	return &harness{cfg: cfg, stdout: stdout, stderr: stderr}, nil
@@ -281,6 +306,14 @@ func (h *harness) configure(ctx context.Context) error {
 		if s.argv, s.env, err = k.prepare(s.setup); err != nil {
 			return fmt.Errorf("configuring %s: %w", name, err)
 		}
+		if h.cfg.pprofDir != "" && profiles(name) {
+			port, err := freePort()
+			if err != nil {
+				return fmt.Errorf("no free loopback port: %v", err)
+			}
+			s.pprofAddr = "127.0.0.1:" + strconv.Itoa(port)
+			s.env = append(s.env, pprofAddrEnv+"="+s.pprofAddr)
+		}
 		if name == "dashbox" && !dashboxTLS {
 			// Create the state (CA and certificates) now.
 			if err := h.startServer(ctx, s); err != nil {
@@ -344,6 +377,12 @@ func (h *harness) startTimed(ctx context.Context, s *server) (time.Duration, err
 		log, _ := os.ReadFile(filepath.Join(s.setup.Dir, "server.log"))
 		h.procs.stop(p)
 		return 0, fmt.Errorf("%w\n%s log:\n%s", err, s.kind.Name, tail(string(log), 1500))
+	}
+	if s.pprofAddr != "" {
+		if err := checkPprof(ctx, s); err != nil {
+			h.procs.stop(p)
+			return 0, err
+		}
 	}
 	return d, nil
 }
@@ -474,7 +513,11 @@ func (h *harness) measureFigure(ctx context.Context, f figureSpec, servers []*se
 	}
 	for i := range h.cfg.runs {
 		for _, s := range servers {
-			run, err := h.measureQuiet(ctx, s, func() (loadResult, error) { return f.load(ctx, h, s, h.cfg.duration) }, f.FileSize)
+			load := func() (loadResult, error) { return f.load(ctx, h, s, h.cfg.duration) }
+			if i == 0 {
+				load = h.profiled(ctx, s, f.Key, load)
+			}
+			run, err := h.measureQuiet(ctx, s, load, f.FileSize)
 			if err != nil {
 				return fmt.Errorf("%s, %s: %w", s.kind.Name, f.Title, err)
 			}
@@ -632,9 +675,11 @@ func (h *harness) measurePages(ctx context.Context, s *server) error {
 			return fmt.Errorf("dashbox %s (warm-up): %w", t.Title, err)
 		}
 		for i := range h.cfg.runs {
-			run, err := h.measureQuiet(ctx, s, func() (loadResult, error) {
-				return runWrk(ctx, script, url, pageConns, h.cfg.duration)
-			}, size)
+			load := func() (loadResult, error) { return runWrk(ctx, script, url, pageConns, h.cfg.duration) }
+			if i == 0 {
+				load = h.profiled(ctx, s, t.Key, load)
+			}
+			run, err := h.measureQuiet(ctx, s, load, size)
 			if err != nil {
 				return fmt.Errorf("dashbox %s: %w", t.Title, err)
 			}

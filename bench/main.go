@@ -13,6 +13,17 @@
 // certificate. All traffic stays on loopback, every run is bounded in time
 // (and the handshake client in count), and every server started is stopped
 // on every way out.
+//
+// With -pprof DIR it also takes CPU profiles where a target is missed and
+// the question is why: dashbox and the Go file server, built with
+// `-tags pprof`, then serve Go's profiling handlers on the loopback address
+// in DASHBOX_PPROF_ADDR (ordinary builds have no such code), and during the
+// first measured run of every figure dashbox-bench fetches
+// /debug/pprof/profile for the run's steady state (its length less a
+// second) into DIR/<server>-<figure>.pprof. Read one with
+// `go tool pprof -top -nodecount=30 DIR/dashbox-static_1k.pprof`. Profiling
+// costs the servers CPU, so such a run's figures are not for comparison;
+// its results go to DIR unless -out is given.
 package main
 
 import (

@@ -41,6 +41,10 @@ type Meta struct {
 	MaxOtherPct   float64 `json:"max_other_programs_pct_of_server_core"`
 	WrkVersion    string  `json:"wrk"`
 	H2loadVersion string  `json:"h2load"`
+	// PprofDir is where this run wrote its CPU profiles (-pprof). The
+	// profiled servers spent CPU on profiling, so such a run's figures
+	// are not for comparison.
+	PprofDir string `json:"pprof_dir,omitempty"`
 }
 
 // ServerResult holds one server's figures.
@@ -155,6 +159,7 @@ func newResults(cfg *config) *Results {
 				serverCPU, loadCPU, serverCPU, cfg.runs, cfg.duration, conns1K, conns1M, pageConns, h2Conns, h2Streams, handshakeConns),
 			WrkVersion:    toolVersion("wrk", "-v"),
 			H2loadVersion: toolVersion("h2load", "--version"),
+			PprofDir:      cfg.pprofDir,
 		},
 		Seed: map[string]string{
 			"idle_rss":                "407 MiB",
@@ -356,6 +361,9 @@ func (r *Results) printTable(w io.Writer) {
 		r.Meta.CPU1IdleBusyPct, r.Meta.MaxOtherPct)
 	if r.Meta.MaxOtherPct > 10 || r.Meta.CPU1IdleBusyPct > 10 {
 		fmt.Fprintln(w, "WARNING: this machine was busy with other programs: latencies and throughput are unreliable, µs per request less so; rerun on a quiet machine")
+	}
+	if r.Meta.PprofDir != "" {
+		fmt.Fprintf(w, "PROFILED (-pprof): dashbox and gofs spent CPU on being profiled in each figure's first run; these figures are not for comparison. Profiles: %s\n", r.Meta.PprofDir)
 	}
 	fmt.Fprintln(w)
 
