@@ -130,7 +130,11 @@ func (p *Pages) build(d Dashboard) (*renderedPage, []http.Handler, error) {
 		return fail("%v", err)
 	}
 
-	r := &renderer{t: componentTemplates, events: map[string][]string{}}
+	components, err := componentTemplates()
+	if err != nil {
+		return fail("%v", err)
+	}
+	r := &renderer{t: components, events: map[string][]string{}}
 	specs := make([]callbackSpec, 0, len(content.Callbacks))
 	handlers := make([]http.Handler, 0, len(content.Callbacks))
 	for _, cb := range content.Callbacks {

@@ -29,9 +29,17 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// componentTemplates hold the components' templates; they need no asset
-// URLs, so callbacks (tables' pages) can render them too.
-var componentTemplates = template.Must(template.ParseFS(templateFS, "templates/components.html"))
+// componentTemplates returns the components' templates; they need no asset
+// URLs, so callbacks (tables' pages) can render them too. They are parsed
+// when the first dashboard is built, not when dashbox starts: a server
+// nobody visits does not hold them.
+var componentTemplates = sync.OnceValues(func() (*template.Template, error) {
+	t, err := template.ParseFS(templateFS, "templates/components.html")
+	if err != nil {
+		return nil, fmt.Errorf("pages: parsing components.html: %w", err)
+	}
+	return t, nil
+})
 
 // Options configures New.
 type Options struct {

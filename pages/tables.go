@@ -86,8 +86,12 @@ func (t *PagedTable) Page(page int) (Output, error) {
 	}
 	first := page * t.PageSize
 	last := min(first+t.PageSize, len(t.Rows))
+	components, err := componentTemplates()
+	if err != nil {
+		return Output{}, err
+	}
 	var buf bytes.Buffer
-	err := componentTemplates.ExecuteTemplate(&buf, "paged-table-body", struct {
+	err = components.ExecuteTemplate(&buf, "paged-table-body", struct {
 		Table                    *Table
 		Page, Pages, First, Last int
 		Total                    int
