@@ -5,8 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-
-	"github.com/go-chi/chi/v5"
 )
 
 // Pages is what the route surface needs from the pages package.
@@ -63,20 +61,15 @@ func NewHandler(d Deps) http.Handler {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	r := chi.NewRouter()
-	r.Use(AccessLog(d.AccessLog))
-	r.Use(SecurityHeaders(false))
-	if d.HSTS != nil {
-		r.Use(StrictTransportSecurity(d.HSTS))
-	}
-	r.Use(Recoverer(d.Logger))
-	r.Use(GetHead)
 	login := noMiddleware
 	if d.Users != nil {
 		login = BasicAuth(d.Users, d.LoginLimiter, d.Logger)
 	}
-	addRoutes(r, d, AllowNetworks(d.AllowedNetworks), login)
-	return r
+	h := Recoverer(d.Logger)(routes(d, AllowNetworks(d.AllowedNetworks), login))
+	if d.HSTS != nil {
+		h = StrictTransportSecurity(d.HSTS)(h)
+	}
+	return AccessLog(d.AccessLog)(SecurityHeaders(false)(h))
 }
 
 // noMiddleware is the middleware that adds nothing.

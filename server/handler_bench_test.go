@@ -185,3 +185,35 @@ func benchHandlerCases(b *testing.B, h http.Handler) {
 }
 
 func regexpFind(s, expr string) string { return regexp.MustCompile(expr).FindString(s) }
+
+// BenchmarkFreshGoroutine serves each request on a goroutine of its own, as
+// net/http's HTTP/2 server does for every stream: a new goroutine starts on
+// a small stack, and a handler chain deep enough to outgrow it pays for
+// copying the stack on every request (HTTP/1.1 serves a connection's
+// requests on one goroutine, whose stack grows once).
+func BenchmarkFreshGoroutine(b *testing.B) {
+	h := benchHandler(b, true)
+	for _, c := range []struct{ name, target string }{
+		{"static-disk-1KiB", "/static/1k.bin"},
+		{"page-app0", "/apps/app0"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			newReq := get(c.target, browserEncodings)
+			w := &benchWriter{h: http.Header{}}
+			done := make(chan struct{})
+			b.ReportAllocs()
+			for b.Loop() {
+				go func() {
+					clear(w.h)
+					w.status, w.n = 0, 0
+					h.ServeHTTP(w, newReq())
+					done <- struct{}{}
+				}()
+				<-done
+			}
+			if w.status != http.StatusOK {
+				b.Fatalf("status %d", w.status)
+			}
+		})
+	}
+}

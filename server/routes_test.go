@@ -44,6 +44,9 @@ func TestRoutesAccess(t *testing.T) {
 		{"GET", "/%68ealthz", out, false, 403},
 		{"GET", "/static/css/x.css", in, false, 200},
 		{"GET", "/static/css/x.css", out, false, 403},
+		{"HEAD", "/static/css/x.css", out, false, 403},
+		{"POST", "/static/css/x.css", in, false, 200}, // the static handler's to refuse
+		{"GET", "/static/a%20b.css", in, false, 200},
 		{"GET", "/", in, false, 401},
 		{"HEAD", "/", in, false, 401},
 		{"GET", "/", in, true, 200},
