@@ -69,7 +69,9 @@ var costFloor = MinCost
 // The file is replaced atomically (a temporary file in the same directory,
 // synced, then renamed over it): a reader, such as a serve watching the
 // file, sees the old file or the new one, never a part, and a failure
-// leaves the old file as it was. The new file keeps the old one's owner and
+// leaves the old file as it was. Concurrent calls on one file (in this
+// process or others) take turns, so none loses another's change (on Unix:
+// they flock the file's folder). The new file keeps the old one's owner and
 // group, and its mode without any permission for other users. A symbolic
 // link at path is followed: its target is replaced.
 func SetPassword(path, user string, password []byte, cost int) (added bool, err error) {
@@ -88,14 +90,23 @@ func SetPassword(path, user string, password []byte, cost int) (added bool, err 
 	if resolved, err := filepath.EvalSymlinks(path); err == nil {
 		path = resolved
 	}
+	// Hash first (bcrypt takes a quarter of a second at the default cost),
+	// then read, change and replace the file under a lock, so that two
+	// runs at once on one file (two admins, a script adding users in
+	// parallel) both land instead of the last overwriting the first.
+	hash, err := bcrypt.GenerateFromPassword(password, cost)
+	if err != nil {
+		return false, err
+	}
+	unlock, err := lockDir(filepath.Dir(path))
+	if err != nil {
+		return false, fmt.Errorf("cannot lock the folder of %s: %v", path, unwrapPathError(err))
+	}
+	defer unlock()
 	old, err := os.ReadFile(path)
 	exists := err == nil
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return false, fmt.Errorf("cannot read %s: %v", path, unwrapPathError(err))
-	}
-	hash, err := bcrypt.GenerateFromPassword(password, cost)
-	if err != nil {
-		return false, err
 	}
 	data, added := replaceUserLine(old, user, user+":"+string(hash))
 

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -166,4 +167,33 @@ func read(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestSetPasswordConcurrent: users added at the same moment to one file all
+// land; none overwrites another's change.
+func TestSetPasswordConcurrent(t *testing.T) {
+	lowCost(t)
+	path := filepath.Join(t.TempDir(), "htpasswd")
+	const n = 16
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := SetPassword(path, fmt.Sprintf("user%02d", i), []byte("secret"), bcrypt.MinCost)
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if !strings.Contains(string(data), fmt.Sprintf("user%02d:$2", i)) {
+			t.Errorf("user%02d is missing: a concurrent SetPassword overwrote its change; file:\n%s", i, data)
+		}
+	}
 }
