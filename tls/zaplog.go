@@ -3,6 +3,7 @@ package tls
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"github.com/caddyserver/certmagic"
@@ -83,6 +84,12 @@ func attrsFromFields(fields []zapcore.Field) []slog.Attr {
 		case zapcore.SkipType:
 			continue
 		case zapcore.StringType:
+			if isPointer(f.String) {
+				// certmagic names its certificate cache by address
+				// ("cache=0xc000123400"): it tells an operator nothing
+				// and differs on every start.
+				continue
+			}
 			attrs = append(attrs, slog.String(f.Key, f.String))
 			continue
 		case zapcore.ErrorType:
@@ -98,6 +105,20 @@ func attrsFromFields(fields []zapcore.Field) []slog.Attr {
 		}
 	}
 	return attrs
+}
+
+// isPointer reports whether s is a memory address as %p prints it.
+func isPointer(s string) bool {
+	hex, ok := strings.CutPrefix(s, "0x")
+	if !ok || len(hex) < 6 {
+		return false
+	}
+	for _, c := range hex {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 var setDefaultLoggersOnce sync.Once

@@ -32,7 +32,7 @@ func jsonLines(tb testing.TB, s string) []map[string]any {
 func TestZapToSlog(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	zl := newZapLogger(logger).Named("obtain").With(zap.String("cache", "0x1"))
+	zl := newZapLogger(logger).Named("obtain").With(zap.String("cache", "0xc000123400"), zap.String("cert", "0x1"))
 
 	when := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	zl.Debug("dropped: below the handler's level")
@@ -57,7 +57,7 @@ func TestZapToSlog(t *testing.T) {
 		"level":      "INFO",
 		"msg":        "certificate obtained successfully",
 		"logger":     "certmagic.obtain",
-		"cache":      "0x1",
+		"cert":       "0x1", // too short for an address: kept
 		"identifier": "localhost",
 		"attempt":    float64(2),
 		"subjects":   []any{"a", "b"},
@@ -72,6 +72,9 @@ func TestZapToSlog(t *testing.T) {
 		if string(got) != string(exp) {
 			t.Errorf("%s = %s, want %s", k, got, exp)
 		}
+	}
+	if _, ok := info["cache"]; ok {
+		t.Errorf("cache = %v: memory addresses are left out", info["cache"])
 	}
 	if records[1]["level"] != "WARN" || records[2]["level"] != "ERROR" {
 		t.Errorf("levels %v, %v; want WARN, ERROR", records[1]["level"], records[2]["level"])
