@@ -1,6 +1,4 @@
-//go:build pprof
-
-package main
+package pprofserve
 
 import (
 	"bytes"
@@ -11,7 +9,7 @@ import (
 	"testing"
 )
 
-func TestCheckPprofAddr(t *testing.T) {
+func TestCheckAddr(t *testing.T) {
 	for _, tc := range []struct {
 		addr    string
 		wantErr string // "" = accepted
@@ -27,15 +25,15 @@ func TestCheckPprofAddr(t *testing.T) {
 		{addr: "127.0.0.1", wantErr: "not host:port"},
 	} {
 		t.Run(tc.addr, func(t *testing.T) {
-			err := checkPprofAddr(tc.addr)
+			err := CheckAddr(tc.addr)
 			if tc.wantErr == "" {
 				if err != nil {
-					t.Fatalf("checkPprofAddr(%q) = %v, want it accepted", tc.addr, err)
+					t.Fatalf("CheckAddr(%q) = %v, want it accepted", tc.addr, err)
 				}
 				return
 			}
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Fatalf("checkPprofAddr(%q) = %v, want an error containing %q", tc.addr, err, tc.wantErr)
+				t.Fatalf("CheckAddr(%q) = %v, want an error containing %q", tc.addr, err, tc.wantErr)
 			}
 			if strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "127.0.0.1:6060") {
 				t.Errorf("error %q should be one line saying what to use", err)
@@ -44,10 +42,10 @@ func TestCheckPprofAddr(t *testing.T) {
 	}
 }
 
-// TestPprofMux fetches what dashbox-bench fetches: a CPU profile (gzipped
+// TestMux fetches what dashbox-bench fetches: a CPU profile (gzipped
 // protobuf) and the index with the named profiles.
-func TestPprofMux(t *testing.T) {
-	srv := httptest.NewServer(pprofMux())
+func TestMux(t *testing.T) {
+	srv := httptest.NewServer(Mux())
 	defer srv.Close()
 	get := func(path string) []byte {
 		t.Helper()
