@@ -34,6 +34,7 @@ run: build
 ## test: vet, unit and end-to-end tests, then the self-signed mode with no network at all
 test: test-deps test-pebble generate
 	$(GO) vet ./...
+	$(GO) vet -tags pprof ./cmd/dashbox ./bench/fileserver
 	$(MAKE) test-go test-offline test-cross test-airgap
 
 ## test-cross: the other systems kardianos/service supports must at least build
