@@ -6,17 +6,20 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/atomicfile"
+	"github.com/dashbox/dashbox/internal/pprofserve"
 )
 
 // With -pprof, the Go servers built with `-tags pprof` serve Go's
-// profiling handlers on pprofAddrEnv, and one measured run of every figure
-// is profiled: the CPU profile covers that run's steady state and is
-// written as <server>-<figure>.pprof, for `go tool pprof`.
-const pprofAddrEnv = "DASHBOX_PPROF_ADDR"
+// profiling handlers on pprofAddrEnv (internal/pprofserve), and one
+// measured run of every figure is profiled: the CPU profile covers that
+// run's steady state and is written as <server>-<figure>.pprof, for
+// `go tool pprof`.
+const pprofAddrEnv = pprofserve.AddrEnv
 
 // profileStart is how long into a run the profile starts: after the load
 // generator has connected and the server's buffers have grown.
@@ -127,32 +130,9 @@ func (h *harness) fetchProfile(ctx context.Context, s *server, figure string) er
 		return fmt.Errorf("%s answered something other than a profile (%d bytes)", s.kind.Name, len(b))
 	}
 	path := filepath.Join(h.cfg.pprofDir, s.kind.Name+"-"+figure+".pprof")
-	if err := writeFileAtomic(path, b); err != nil {
+	if err := atomicfile.WriteFile(path, b, 0o644); err != nil {
 		return err
 	}
 	h.logf("%-8s %s: CPU profile of %d s written to %s", s.kind.Name, figure, secs, path)
 	return nil
-}
-
-// writeFileAtomic writes b to path through a temporary file in the same
-// folder, so that path holds either the old file or the whole new one.
-func writeFileAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
 }
