@@ -517,3 +517,31 @@ func (f *readCountingFile) ReadAt(b []byte, off int64) (int, error) {
 	f.count(n)
 	return n, err
 }
+
+// TestFirstUseConcurrent: requests and URL calls racing on assets nobody has
+// used yet all get the same, complete answer (go test -race checks the
+// rest).
+func TestFirstUseConcurrent(t *testing.T) {
+	h := mustHandler(t, testAssets(t), Options{})
+	want := "/static/vendor/lib/app.min." + assetname.Fingerprint([]byte(testJS)) + ".js"
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			switch g % 3 {
+			case 0:
+				if u, err := h.URL("vendor/lib/app.min.js"); err != nil || u != want {
+					t.Errorf("URL = %q, %v; want %q", u, err, want)
+				}
+			case 1:
+				if w := get(h, "GET", want); w.Code != 200 || w.Body.String() != testJS {
+					t.Errorf("GET %s = %d or a wrong body", want, w.Code)
+				}
+			case 2:
+				if w := get(h, "GET", "/static/vendor/lib/app.min.js"); w.Code != 200 || w.Body.String() != testJS {
+					t.Errorf("GET plain name = %d or a wrong body", w.Code)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
