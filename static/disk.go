@@ -84,6 +84,10 @@ type diskDir struct {
 type openRoot struct {
 	root *os.Root
 	info fs.FileInfo
+	// dir is the folder opened once more, for the cache's per-request
+	// check (lstatVersion), which os.Root.Lstat would make several times
+	// dearer: it walks the name component by component, allocating.
+	dir *os.File
 }
 
 func openDiskDir(dir string, logger *slog.Logger) (*diskDir, error) {
@@ -113,7 +117,12 @@ func openRootAt(path string) (*openRoot, error) {
 		root.Close()
 		return nil, err
 	}
-	return &openRoot{root: root, info: info}, nil
+	dir, err := root.Open(".")
+	if err != nil {
+		root.Close()
+		return nil, err
+	}
+	return &openRoot{root: root, info: info, dir: dir}, nil
 }
 
 // current returns the opened folder, first re-opening it (at most once a
@@ -121,30 +130,30 @@ func openRootAt(path string) (*openRoot, error) {
 // path on every request; holding an open folder is faster, and this check
 // keeps deployments that swap the folder (a symlink flipped to a new
 // release, rm -rf and copy) working without a restart. The replaced Root is
-// not closed here because requests may still be using it; os.Root closes
-// itself once unreachable.
-func (d *diskDir) current(now time.Time) *os.Root {
+// not closed here because requests may still be using it; os.Root and
+// os.File close themselves once unreachable.
+func (d *diskDir) current(now time.Time) *openRoot {
 	r := d.root.Load()
 	sec := now.Unix()
 	last := d.checked.Load()
 	if last == sec || !d.checked.CompareAndSwap(last, sec) {
-		return r.root
+		return r
 	}
 	fi, err := os.Stat(d.path)
 	if err != nil || !fi.IsDir() || os.SameFile(fi, r.info) {
 		// Gone or unchanged: keep what we have; a vanished folder
 		// answers 404 either way.
-		return r.root
+		return r
 	}
 	nr, err := openRootAt(d.path)
 	if err != nil {
 		d.logger.Warn("static: --static-dir was replaced but cannot be opened; still serving the old folder",
 			"dir", d.path, "err", err)
-		return r.root
+		return r
 	}
 	d.logger.Info("static: --static-dir was replaced; serving the new folder", "dir", d.path)
 	d.root.Store(nr)
-	return nr.root
+	return nr
 }
 
 // serve sends the file name from the folder, or a 404. name has passed
@@ -152,14 +161,14 @@ func (d *diskDir) current(now time.Time) *os.Root {
 func (d *diskDir) serve(w http.ResponseWriter, r *http.Request, name string, now time.Time, expires []string) {
 	root := d.current(now)
 	if e := d.cache.get(root, name); e != nil {
-		setDiskHeaders(w.Header(), name, expires, e.etag)
+		setDiskHeaders(w.Header(), e.contentType, expires, e.etag)
 		http.ServeContent(w, r, "", e.modTime, bytes.NewReader(e.data))
 		return
 	}
 	// openFlags adds O_NONBLOCK on Unix: opening a FIFO someone left in the
 	// folder would otherwise block the request forever. It makes no
 	// difference to regular files.
-	f, err := root.OpenFile(name, openFlags, 0)
+	f, err := root.root.OpenFile(name, openFlags, 0)
 	if err != nil {
 		d.failOpen(w, name, err)
 		return
@@ -177,11 +186,11 @@ func (d *diskDir) serve(w http.ResponseWriter, r *http.Request, name string, now
 		return
 	}
 	if e := d.cache.add(root, name, f, fi, now); e != nil {
-		setDiskHeaders(w.Header(), name, expires, e.etag)
+		setDiskHeaders(w.Header(), e.contentType, expires, e.etag)
 		http.ServeContent(w, r, "", e.modTime, bytes.NewReader(e.data))
 		return
 	}
-	setDiskHeaders(w.Header(), name, expires, []string{diskETag(fi)})
+	setDiskHeaders(w.Header(), contentType(name), expires, []string{diskETag(fi)})
 	// A SectionReader of the size fstat gave: ServeContent would otherwise
 	// find the size by seeking to the end and back, two more system calls
 	// per request, and reads become pread(2). (sendfile(2), which only an
@@ -190,10 +199,10 @@ func (d *diskDir) serve(w http.ResponseWriter, r *http.Request, name string, now
 }
 
 // setDiskHeaders sets the headers of a --static-dir file's response.
-func setDiskHeaders(hdr http.Header, name string, expires, etag []string) {
+func setDiskHeaders(hdr http.Header, contentType, expires, etag []string) {
 	hdr["Cache-Control"] = cacheControl[policyMonth]
 	hdr["Expires"] = expires
-	hdr["Content-Type"] = contentType(name)
+	hdr["Content-Type"] = contentType
 	hdr["Etag"] = etag
 }
 

@@ -33,7 +33,7 @@ const (
 // cached: any later change gets times of its own.
 type fileCache struct {
 	mu      sync.RWMutex
-	root    *os.Root // the folder the entries were read from
+	root    *openRoot // the folder the entries were read from
 	entries map[string]*cachedFile
 	bytes   int
 }
@@ -41,15 +41,16 @@ type fileCache struct {
 // cachedFile is one cached file: its content and everything its response
 // headers need, computed once.
 type cachedFile struct {
-	version fileVersion
-	data    []byte
-	modTime time.Time
-	etag    []string
+	version     fileVersion
+	data        []byte
+	modTime     time.Time
+	etag        []string
+	contentType []string
 }
 
 // get returns name's entry if it is cached and the file on disk is still
 // the one that was read.
-func (c *fileCache) get(root *os.Root, name string) *cachedFile {
+func (c *fileCache) get(root *openRoot, name string) *cachedFile {
 	c.mu.RLock()
 	e := c.entries[name]
 	ok := e != nil && c.root == root
@@ -57,11 +58,8 @@ func (c *fileCache) get(root *os.Root, name string) *cachedFile {
 	if !ok {
 		return nil
 	}
-	fi, err := root.Lstat(name)
-	if err == nil {
-		if v, ok := versionOf(fi); ok && v == e.version {
-			return e
-		}
+	if v, ok := lstatVersion(root.dir, name); ok && v == e.version {
+		return e
 	}
 	c.mu.Lock()
 	if c.entries[name] == e {
@@ -77,7 +75,7 @@ func (c *fileCache) get(root *os.Root, name string) *cachedFile {
 // name is the file itself rather than a symbolic link to it (whose lstat
 // would never match). It returns the new entry, or nil when the file is to
 // be served from disk.
-func (c *fileCache) add(root *os.Root, name string, f *os.File, fi fs.FileInfo, now time.Time) *cachedFile {
+func (c *fileCache) add(root *openRoot, name string, f *os.File, fi fs.FileInfo, now time.Time) *cachedFile {
 	size := fi.Size()
 	if size > maxCachedFile {
 		return nil
@@ -92,7 +90,7 @@ func (c *fileCache) add(root *os.Root, name string, f *os.File, fi fs.FileInfo, 
 	if full {
 		return nil
 	}
-	if lfi, err := root.Lstat(name); err != nil {
+	if lfi, err := root.root.Lstat(name); err != nil {
 		return nil
 	} else if lv, ok := versionOf(lfi); !ok || lv != v {
 		return nil // a symbolic link, or the name changed meanwhile
@@ -101,7 +99,7 @@ func (c *fileCache) add(root *os.Root, name string, f *os.File, fi fs.FileInfo, 
 	if n, err := f.ReadAt(data, 0); n != len(data) || (err != nil && err != io.EOF) {
 		return nil // shrunk meanwhile: leave it to the disk path
 	}
-	e := &cachedFile{version: v, data: data, modTime: fi.ModTime(), etag: []string{diskETag(fi)}}
+	e := &cachedFile{version: v, data: data, modTime: fi.ModTime(), etag: []string{diskETag(fi)}, contentType: contentType(name)}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.root != root {

@@ -4,8 +4,12 @@ package static
 
 import (
 	"io/fs"
+	"os"
+	"runtime"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // fileVersion identifies one version of one file: which file (device and
@@ -38,4 +42,28 @@ func (v fileVersion) changed() time.Time {
 		return m
 	}
 	return c
+}
+
+// lstatVersion returns the version of name in dir without following a final
+// symbolic link: one fstatat(2), with no allocation. Unlike os.Root.Lstat it
+// would follow a symbolic link in the middle of name, even out of the
+// folder; that is harmless here, as it only ever confirms a cache entry: a
+// match needs the device and inode of the very file the entry was read from
+// through the Root, so a name that now leads anywhere else misses and is
+// served (or refused) by the Root as usual. requestName never lets ".."
+// through.
+func lstatVersion(dir *os.File, name string) (fileVersion, bool) {
+	var st unix.Stat_t
+	err := unix.Fstatat(int(dir.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW)
+	for err == unix.EINTR {
+		err = unix.Fstatat(int(dir.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW)
+	}
+	runtime.KeepAlive(dir) // its descriptor must stay open until here
+	if err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return fileVersion{}, false
+	}
+	return fileVersion{
+		dev: st.Dev, ino: st.Ino, size: st.Size, mode: st.Mode,
+		mtime: syscall.Timespec(st.Mtim), ctime: syscall.Timespec(st.Ctim),
+	}, true
 }

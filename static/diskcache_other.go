@@ -4,6 +4,7 @@ package static
 
 import (
 	"io/fs"
+	"os"
 	"time"
 )
 
@@ -16,3 +17,6 @@ func versionOf(fs.FileInfo) (fileVersion, bool) { return fileVersion{}, false }
 
 // changed is never reached: versionOf reports false.
 func (fileVersion) changed() time.Time { return time.Time{} }
+
+// lstatVersion reports that nothing can be confirmed: nothing is cached.
+func lstatVersion(*os.File, string) (fileVersion, bool) { return fileVersion{}, false }

@@ -154,3 +154,49 @@ func TestDiskCacheIsBounded(t *testing.T) {
 		t.Errorf("%d entries, want %d", got, maxCacheBytes/maxCachedFile)
 	}
 }
+
+// TestDiskCacheNoEscapeThroughSymlinks: the cache's per-request check
+// follows symbolic links in the middle of a name (one fstatat), so a
+// cached file whose folder, or the file itself, is swapped for a link to
+// another place must still never serve what lies outside the folder.
+func TestDiskCacheNoEscapeThroughSymlinks(t *testing.T) {
+	outside := t.TempDir()
+	writeFile(t, outside, "x.txt", "OUTSIDE")
+	if err := os.MkdirAll(filepath.Join(outside, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, outside, "sub/x.txt", "OUTSIDE")
+
+	dir := t.TempDir()
+	writeFile(t, dir, "x.txt", "INSIDE")
+	if err := os.MkdirAll(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "sub/x.txt", "INSIDE")
+	h := cachedHandler(t, dir)
+	for _, name := range []string{"x.txt", "sub/x.txt"} {
+		wantBody(t, h, "/static/"+name, 200, "INSIDE")
+		if !cached(h, name) {
+			t.Fatalf("%s was not cached", name)
+		}
+	}
+	// The file swapped for a link out, and the folder too.
+	if err := os.Remove(filepath.Join(dir, "x.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "x.txt"), filepath.Join(dir, "x.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "sub"), filepath.Join(dir, "sub.old")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "sub"), filepath.Join(dir, "sub")); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"x.txt", "sub/x.txt"} {
+		w := get(h, "GET", "/static/"+name)
+		if w.Code == 200 || strings.Contains(w.Body.String(), "SIDE") {
+			t.Errorf("GET %s after its path was linked out of the folder = %d %q, want a refusal", name, w.Code, w.Body.String())
+		}
+	}
+}
