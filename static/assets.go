@@ -85,12 +85,11 @@ type assetIndex struct {
 // only, never a file's content: that is ready's job, on first use.
 func indexAssets(fsys fs.FS) (assetIndex, error) {
 	idx := assetIndex{byName: map[string]*asset{}}
-	type siblingName struct {
-		asset string
-		c     coding
+	type sibling struct {
+		name, asset string
+		c           coding
 	}
-	var siblings []siblingName
-	var sibNames []string
+	var siblings []sibling
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -107,9 +106,8 @@ func indexAssets(fsys fs.FS) (assetIndex, error) {
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		if name, _, c, ok := assetname.ParseSiblingName(p); ok {
-			siblings = append(siblings, siblingName{name, codingIndex(c)})
-			sibNames = append(sibNames, p)
+		if asset, _, c, ok := assetname.ParseSiblingName(p); ok {
+			siblings = append(siblings, sibling{p, asset, codingIndex(c)})
 			return nil
 		}
 		idx.byName[p] = &asset{
@@ -123,9 +121,9 @@ func indexAssets(fsys fs.FS) (assetIndex, error) {
 	if err != nil {
 		return idx, fmt.Errorf("static: reading embedded assets: %w", err)
 	}
-	for i, s := range siblings {
+	for _, s := range siblings {
 		if a, ok := idx.byName[s.asset]; ok {
-			a.siblings[s.c] = append(a.siblings[s.c], sibNames[i])
+			a.siblings[s.c] = append(a.siblings[s.c], s.name)
 		}
 	}
 	for name, a := range idx.byName {

@@ -90,9 +90,7 @@ func (c *fileCache) add(root *openRoot, name string, f *os.File, fi fs.FileInfo,
 	if full {
 		return nil
 	}
-	if lfi, err := root.root.Lstat(name); err != nil {
-		return nil
-	} else if lv, ok := versionOf(lfi); !ok || lv != v {
+	if lv, ok := lstatVersion(root.dir, name); !ok || lv != v {
 		return nil // a symbolic link, or the name changed meanwhile
 	}
 	data := make([]byte, size)
