@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/pprofserve"
 )
 
 // config is dashbox-bench's command line.
@@ -312,7 +314,7 @@ func (h *harness) configure(ctx context.Context) error {
 				return fmt.Errorf("no free loopback port: %v", err)
 			}
 			s.pprofAddr = "127.0.0.1:" + strconv.Itoa(port)
-			s.env = append(s.env, pprofAddrEnv+"="+s.pprofAddr)
+			s.env = append(s.env, pprofserve.AddrEnv+"="+s.pprofAddr)
 		}
 		if name == "dashbox" && !dashboxTLS {
 			// Create the state (CA and certificates) now.

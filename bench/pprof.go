@@ -15,11 +15,9 @@ import (
 )
 
 // With -pprof, the Go servers built with `-tags pprof` serve Go's
-// profiling handlers on pprofAddrEnv (internal/pprofserve), and one
-// measured run of every figure is profiled: the CPU profile covers that
-// run's steady state and is written as <server>-<figure>.pprof, for
-// `go tool pprof`.
-const pprofAddrEnv = pprofserve.AddrEnv
+// profiling handlers on pprofserve.AddrEnv, and one measured run of every
+// figure is profiled: the CPU profile covers that run's steady state and is
+// written as <server>-<figure>.pprof, for `go tool pprof`.
 
 // profileStart is how long into a run the profile starts: after the load
 // generator has connected and the server's buffers have grown.
@@ -44,7 +42,7 @@ func profileSeconds(run time.Duration) int {
 	return int((run - 2*profileStart) / time.Second)
 }
 
-// checkPprof makes sure that s, just started with pprofAddrEnv set, serves
+// checkPprof makes sure that s, just started with pprofserve.AddrEnv set, serves
 // the profiles: a build without the pprof tag ignores the variable.
 func checkPprof(ctx context.Context, s *server) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -52,7 +50,7 @@ func checkPprof(ctx context.Context, s *server) error {
 	_, err := pprofGet(ctx, s.pprofAddr, "/debug/pprof/cmdline")
 	if err != nil {
 		return fmt.Errorf("%s (%s) serves no pprof on %s=%s (%v): build it with `%s",
-			s.kind.Name, s.setup.Binary, pprofAddrEnv, s.pprofAddr, err, pprofBuild[s.kind.Name])
+			s.kind.Name, s.setup.Binary, pprofserve.AddrEnv, s.pprofAddr, err, pprofBuild[s.kind.Name])
 	}
 	return nil
 }
