@@ -14,7 +14,7 @@ TEST_TOOLS := goaccess:goaccess setpriv:util-linux unshare:util-linux ip:iproute
 	systemd-nspawn:systemd-container debootstrap:debootstrap systemd-analyze:systemd logrotate:logrotate \
 	chromium:chromium strace:strace htpasswd:apache2-utils script:bsdutils
 
-.PHONY: all build generate run test test-go test-offline test-cross test-deps bench clean
+.PHONY: all build generate run test test-go test-offline test-cross test-deps test-fuzz bench clean
 
 all: build
 
@@ -35,7 +35,7 @@ run: build
 test: test-deps test-pebble generate
 	$(GO) vet ./...
 	$(GO) vet -tags pprof ./cmd/dashbox ./bench/fileserver
-	$(MAKE) test-go test-offline test-cross test-airgap
+	$(MAKE) test-go test-offline test-cross test-airgap test-fuzz
 
 ## test-cross: the other systems kardianos/service supports must at least build
 test-cross:
@@ -44,6 +44,20 @@ test-cross:
 
 test-go:
 	$(GO) test -race -count=1 ./...
+
+# Every Go fuzz target in the module (a `func FuzzXxx` in a _test.go file) runs for FUZZTIME beyond its committed
+# seed corpus, which `go test ./...` already replays. A crash writes the failing input to testdata/fuzz/FuzzXxx/ in
+# the package: commit it as a regression case.
+FUZZTIME ?= 4s
+## test-fuzz: run each fuzz target for $(FUZZTIME)
+test-fuzz:
+	@set -e; n=0; log=$$(mktemp); \
+	for found in $$(grep -rHoE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]+' . | sed 's/:func /:/'); do \
+		dir=$$(dirname $${found%%:*}); target=$${found##*:}; \
+		echo "fuzz $$dir $$target ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$dir >$$log 2>&1 || { cat $$log; rm -f $$log; exit 1; }; \
+		n=$$((n+1)); \
+	done; rm -f $$log; echo "fuzz: $$n targets clean"
 
 ## test-offline: the end-to-end tests again inside a network namespace with only loopback up
 test-offline: generate
