@@ -32,15 +32,20 @@ func ExampleOpenHtpasswd() {
 	// false
 }
 
-// Ten failed logins in a minute, and the client waits.
+// Ten failed logins in a minute, and the client waits. Each attempt is
+// reserved before its password is checked, so that attempts sent at once
+// count too.
 func ExampleLimiter() {
 	limiter := auth.NewLimiter(auth.LimiterConfig{})
 	client := netip.MustParseAddr("192.0.2.7")
 	for range 10 {
-		limiter.Failed(client)
+		done, _ := limiter.Reserve(client, "")
+		// ... the password is checked here, and is wrong:
+		done(true)
 	}
-	fmt.Println(limiter.Blocked(client) > 0)
-	fmt.Println(limiter.Blocked(netip.MustParseAddr("192.0.2.8")) > 0)
+	_, wait := limiter.Reserve(client, "")
+	fmt.Println(wait > 0)
+	fmt.Println(limiter.Blocked(netip.MustParseAddr("192.0.2.8"), "") > 0)
 	// Output:
 	// true
 	// false

@@ -166,19 +166,33 @@ func changed(old, cur fs.FileInfo) bool {
 	return !os.SameFile(old, cur) || !old.ModTime().Equal(cur.ModTime()) || old.Size() != cur.Size()
 }
 
+// Verified reports, without a bcrypt check (a SHA-256 digest and a map
+// look-up), whether Authenticate verified password as user's before and
+// the user's hash in the file is still the one it matched. False says
+// nothing: the credentials may be right but not verified yet.
+func (h *Htpasswd) Verified(user, password string) bool {
+	return h.verifiedBefore(h.current.Load(), h.digest(user, password), user)
+}
+
+func (h *Htpasswd) verifiedBefore(u *users, digest [32]byte, user string) bool {
+	h.cacheMu.Lock()
+	matched, ok := h.verified[digest]
+	h.cacheMu.Unlock()
+	if !ok {
+		return false
+	}
+	hash, known := u.hashes[user]
+	return known && string(hash) == matched
+}
+
 // Authenticate reports whether password is user's password in the file.
 // It takes as long for a name that is not in the file as for one that is
 // (about a bcrypt check), except for credentials it verified before.
 func (h *Htpasswd) Authenticate(user, password string) bool {
 	u := h.current.Load()
 	digest := h.digest(user, password)
-	h.cacheMu.Lock()
-	matched, ok := h.verified[digest]
-	h.cacheMu.Unlock()
-	if ok {
-		if hash, known := u.hashes[user]; known && string(hash) == matched {
-			return true
-		}
+	if h.verifiedBefore(u, digest, user) {
+		return true
 	}
 	if !u.authenticate(user, password) {
 		return false

@@ -123,8 +123,14 @@ func TestHtpasswdRemembersVerified(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer h.Close()
+	if h.Verified("ann", "old") {
+		t.Error("Verified before any check")
+	}
 	if !h.Authenticate("ann", "old") {
 		t.Fatal("ann cannot log in")
+	}
+	if !h.Verified("ann", "old") || h.Verified("ann", "ol") || h.Verified("an", "nold") {
+		t.Error("Verified does not tell the verified login alone")
 	}
 	if len(h.verified) != 1 {
 		t.Fatalf("%d logins remembered, want 1", len(h.verified))
@@ -143,6 +149,9 @@ func TestHtpasswdRemembersVerified(t *testing.T) {
 	}
 	if err := h.Reload(); err != nil {
 		t.Fatal(err)
+	}
+	if h.Verified("ann", "old") {
+		t.Error("Verified after the password changed")
 	}
 	if h.Authenticate("ann", "old") || !h.Authenticate("ann", "new") {
 		t.Error("the old password still logs in after a change, or the new one does not")
