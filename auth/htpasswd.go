@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"bytes"
 	"crypto/rand"
 	"fmt"
 	"maps"
@@ -81,11 +80,7 @@ func parseHtpasswd(path string, data []byte) (*users, error) {
 	if len(costs) > 0 {
 		maxCost = slices.Max(slices.Collect(maps.Keys(costs)))
 	}
-	dummy, err := dummyHash(maxCost)
-	if err != nil {
-		return nil, err
-	}
-	u.dummy = dummy
+	u.dummy = dummyHash(maxCost)
 
 	if len(u.hashes) == 0 {
 		u.warnings = append(u.warnings, "no users: nobody can log in; add one with dashbox passwd "+path+" USER")
@@ -140,25 +135,19 @@ func (u *users) authenticate(user, password string) bool {
 }
 
 // dummyHash returns a well-formed bcrypt hash of the given cost that no
-// password matches (its digest is not the digest of anything it was made
-// from). It costs a cost-4 hash to make, not a cost-n one: the cost field is
-// only a number in the string, and checking a password against it costs
-// what checking against a real hash of that cost does.
-func dummyHash(cost int) ([]byte, error) {
-	secret := make([]byte, 32)
-	rand.Read(secret)
-	h, err := bcrypt.GenerateFromPassword(secret, bcrypt.MinCost)
-	if err != nil {
-		return nil, err
-	}
-	// $2a$04$<22 salt><31 digest>: replace the cost, then the digest.
-	h = bytes.Replace(h, []byte("$04$"), []byte(fmt.Sprintf("$%02d$", cost)), 1)
+// password matches: a random salt and a random digest, which is not the
+// digest of anything. Making it costs no bcrypt run (the cost field is only
+// a number in the string), yet checking a password against it costs what
+// checking against a real hash of that cost does.
+func dummyHash(cost int) []byte {
 	const alphabet = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-	rand.Read(secret[:31])
-	for i := range 31 {
-		h[len(h)-31+i] = alphabet[secret[i]%64]
+	var random [22 + 31]byte // $2a$NN$<22 salt><31 digest>
+	rand.Read(random[:])
+	h := fmt.Appendf(nil, "$2a$%02d$", cost)
+	for _, b := range random {
+		h = append(h, alphabet[b%64])
 	}
-	return h, nil
+	return h
 }
 
 // CheckHtpasswd reads and checks the htpasswd file at path as serve would,

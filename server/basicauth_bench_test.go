@@ -66,7 +66,7 @@ func benchUsers(b *testing.B) *auth.Htpasswd {
 }
 
 // BenchmarkBasicAuth is the login middleware alone, with the real Htpasswd
-// and Limiter, in front of a handler that writes nothing:
+// and Limiter, in front of a handler that writes only a status:
 //   - verified: a logged-in client without cookies (curl) whose password
 //     was verified before, the usual request;
 //   - verified-cookie: the same from a browser, which sends the device

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"crypto/tls"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -263,13 +264,14 @@ func TestBasicAuthConcurrentGuesses(t *testing.T) {
 			if n := strings.Count(logs.String(), "\n"); n > checks+2 {
 				t.Errorf("%d log lines for %d checks: refusals are not aggregated:\n%s", n, checks, logs.String())
 			}
-			// Blocked now, even with the right password.
+			// After 10 failures (fewer when the cap turned some away with
+			// 503), blocked, even with the right password.
 			r := tlsRequest("GET", "/apps/app0", "[2001:db8::1]:4444")
 			r.SetBasicAuth("ann", "right")
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
-			if w.Code != 429 {
-				t.Errorf("the right password after the guesses: %d, want 429", w.Code)
+			if checks == auth.DefaultFailures && w.Code != 429 {
+				t.Errorf("the right password after 10 failed guesses: %d, want 429", w.Code)
 			}
 		})
 	}
@@ -343,5 +345,118 @@ func TestBasicAuthBusy(t *testing.T) {
 	<-first
 	if !strings.Contains(logs.String(), "refused=5 addr=192.0.2.2") {
 		t.Errorf("the refusals of the last minute are not counted in the next line:\n%s", logs.String())
+	}
+}
+
+// TestBasicAuthDeviceCookie: a browser that logged in gets a device
+// cookie; with it, it logs in from an address others' failures blocked,
+// as the user it names only; a forged, expired or another user's cookie
+// does not help, and the device's own failures block the device.
+func TestBasicAuthDeviceCookie(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	clock := func() time.Time { return now }
+	limiter := auth.NewLimiter(auth.LimiterConfig{Failures: 3, Now: clock})
+	users := &fakeUsers{}
+	h := NewBasicAuth(BasicAuthConfig{Users: users, Limiter: limiter, Now: clock})(http.NotFoundHandler())
+	const office = "192.0.2.7:4444"
+	login := func(user, password, addr string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+		r := tlsRequest("GET", "/apps/app0", addr)
+		r.SetBasicAuth(user, password)
+		for _, c := range cookies {
+			r.AddCookie(c)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	cookieOf := func(w *httptest.ResponseRecorder) *http.Cookie {
+		t.Helper()
+		cs := w.Result().Cookies()
+		if len(cs) != 1 || cs[0].Name != DeviceCookie {
+			t.Fatalf("cookies %q, want one %s", w.Header()["Set-Cookie"], DeviceCookie)
+		}
+		c := cs[0]
+		if !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteStrictMode || c.Path != "/" || c.Domain != "" || c.MaxAge != 30*24*3600 {
+			t.Errorf("cookie %q, want HttpOnly, Secure, SameSite=Strict, Path=/, no Domain, 30 days", w.Header().Get("Set-Cookie"))
+		}
+		return &http.Cookie{Name: c.Name, Value: c.Value}
+	}
+	blockOffice := func() {
+		t.Helper()
+		for range 3 {
+			login("ann", "guess", office)
+		}
+		if w := login("ann", "right", office); w.Code != 429 {
+			t.Fatalf("the office is not blocked: %d", w.Code)
+		}
+	}
+
+	ann := cookieOf(login("ann", "right", office))
+	bob := cookieOf(login("bob", "bob", "198.51.100.1:1"))
+	if w := login("ann", "right", office, ann); w.Header().Get("Set-Cookie") != "" {
+		t.Errorf("a fresh cookie is issued again: %q", w.Header().Get("Set-Cookie"))
+	}
+	blockOffice()
+
+	if w := login("ann", "right", office, ann); w.Code != 404 {
+		t.Errorf("ann with her cookie, from the blocked office: %d, want through (404)", w.Code)
+	}
+	forged := func(c *http.Cookie, f func(string) string) *http.Cookie {
+		return &http.Cookie{Name: c.Name, Value: f(c.Value)}
+	}
+	enc := base64.RawURLEncoding.EncodeToString
+	for _, tt := range []struct {
+		name   string
+		user   string
+		pass   string
+		cookie *http.Cookie
+	}{
+		{"bob's cookie for ann", "ann", "right", bob},
+		{"ann's cookie for bob", "bob", "bob", ann},
+		{"MAC changed", "ann", "right", forged(ann, func(v string) string {
+			if v[len(v)-2] == 'A' {
+				return v[:len(v)-2] + "B" + v[len(v)-1:]
+			}
+			return v[:len(v)-2] + "A" + v[len(v)-1:]
+		})},
+		{"issue time changed", "ann", "right", forged(ann, func(v string) string {
+			p := strings.Split(v, ".")
+			return p[0] + "." + fmt.Sprint(now.Unix()+1) + "." + p[2]
+		})},
+		{"bob's cookie renamed ann", "ann", "right", forged(bob, func(v string) string {
+			return enc([]byte("ann")) + v[strings.Index(v, "."):]
+		})},
+		{"no MAC", "ann", "right", forged(ann, func(v string) string { return v[:strings.LastIndex(v, ".")] })},
+		{"garbage", "ann", "right", &http.Cookie{Name: DeviceCookie, Value: strings.Repeat("A.", 2000)}},
+	} {
+		if w := login(tt.user, tt.pass, office, tt.cookie); w.Code != 429 {
+			t.Errorf("%s, from the blocked office: %d, want 429", tt.name, w.Code)
+		}
+	}
+
+	// The device's own failures block the device, not the address.
+	checks := users.checks
+	for range 3 {
+		if w := login("ann", "typo", office, ann); w.Code != 401 {
+			t.Fatalf("a wrong password with ann's cookie: %d, want 401", w.Code)
+		}
+	}
+	if users.checks != checks+3 {
+		t.Errorf("%d checks for 3 wrong passwords with the cookie", users.checks-checks)
+	}
+	if w := login("ann", "right", office, ann); w.Code != 429 {
+		t.Errorf("ann's device after 3 failures: %d, want 429", w.Code)
+	}
+
+	// A day later the cookie is renewed; 30 days after it was issued it
+	// is no longer valid.
+	now = now.Add(25 * time.Hour)
+	if w := login("ann", "right", office, ann); w.Code != 404 || !strings.HasPrefix(w.Header().Get("Set-Cookie"), DeviceCookie+"=") {
+		t.Errorf("ann a day later: %d, Set-Cookie %q; want through with a new cookie", w.Code, w.Header().Get("Set-Cookie"))
+	}
+	now = now.Add(DeviceCookieMaxAge)
+	blockOffice()
+	if w := login("ann", "right", office, ann); w.Code != 429 {
+		t.Errorf("an expired cookie, from the blocked office: %d, want 429", w.Code)
 	}
 }

@@ -50,7 +50,10 @@ Access:
   an htpasswd file with bcrypt hashes: 'dashbox passwd FILE USER' adds a user
   or changes a password, and files from Apache's 'htpasswd -B' work. It is
   re-read when it changes and on SIGHUP. After 10 failed logins in a minute
-  an address gets 429 until the oldest failure is a minute old.
+  (attempts still being checked count too) an address gets 429 until the
+  oldest failure is a minute old; a browser that logged in before counts
+  apart from its address, by its __Host-dashbox-device cookie. Beyond one
+  password check per CPU at once, logins get 503 with Retry-After: 1.
   --allow limits every path but /healthz to clients of the given networks;
   others get 403. Client addresses are the connections': no X-Forwarded-For
   is believed.
