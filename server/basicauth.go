@@ -155,18 +155,26 @@ func (a *basicAuth) serve(w http.ResponseWriter, r *http.Request, next http.Hand
 		return
 	}
 	addr := clientAddr(r)
-	device, renew := a.cookies.device(r, user)
 	limiter := a.cfg.Limiter
 	if a.cfg.Users.Verified(user, password) {
+		// The device cookie's signature is checked only if the address
+		// is blocked: the usual logged-in request costs a map look-up.
 		if limiter != nil {
-			if wait := limiter.Blocked(addr, device); wait > 0 {
-				a.refuseBlocked(w, addr, user, device, wait)
-				return
+			if wait := limiter.Blocked(addr, ""); wait > 0 {
+				device := a.cookies.device(r, user)
+				if device != "" {
+					wait = limiter.Blocked(addr, device)
+				}
+				if wait > 0 {
+					a.refuseBlocked(w, addr, user, device, wait)
+					return
+				}
 			}
 		}
-		a.loggedIn(w, r, next, user, renew)
+		a.loggedIn(w, r, next, user)
 		return
 	}
+	device := a.cookies.device(r, user)
 	var done func(failed bool) time.Duration
 	if limiter != nil {
 		var wait time.Duration
@@ -203,7 +211,7 @@ func (a *basicAuth) serve(w http.ResponseWriter, r *http.Request, next http.Hand
 		unauthorized(w)
 		return
 	}
-	a.loggedIn(w, r, next, user, renew)
+	a.loggedIn(w, r, next, user)
 }
 
 // check checks the password, holding a place of the semaphore, and ends
@@ -221,8 +229,8 @@ func (a *basicAuth) check(user, password string, done func(failed bool) time.Dur
 
 // loggedIn serves a request whose credentials are right, giving the
 // browser a device cookie if it needs one.
-func (a *basicAuth) loggedIn(w http.ResponseWriter, r *http.Request, next http.Handler, user string, renewCookie bool) {
-	if renewCookie {
+func (a *basicAuth) loggedIn(w http.ResponseWriter, r *http.Request, next http.Handler, user string) {
+	if a.cookies.renew(r, user) {
 		a.cookies.set(w, user)
 	}
 	setLogUser(w, user)

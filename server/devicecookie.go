@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -50,10 +51,27 @@ const (
 type deviceCookies struct {
 	key [32]byte
 	now func() time.Time
+
+	mu sync.Mutex
+	// lines are the Set-Cookie lines issued this minute, by user: a
+	// client without a cookie jar (curl) is given one with every
+	// request, and signing one each time would cost more than all the
+	// rest of a logged-in request.
+	lines map[string]issuedLine
 }
 
+// issuedLine is a Set-Cookie line and the minute it was issued in.
+type issuedLine struct {
+	minute int64
+	line   string
+}
+
+// maxIssuedLines bounds deviceCookies.lines: more users than that
+// logging in within a minute costs a signature each.
+const maxIssuedLines = 64
+
 func newDeviceCookies(key []byte, now func() time.Time) *deviceCookies {
-	d := &deviceCookies{now: now}
+	d := &deviceCookies{now: now, lines: map[string]issuedLine{}}
 	if key == nil {
 		rand.Read(d.key[:])
 	} else {
@@ -81,41 +99,93 @@ func (d *deviceCookies) value(user string, issued int64) string {
 	return enc.EncodeToString([]byte(user)) + "." + strconv.FormatInt(issued, 10) + "." + enc.EncodeToString(d.mac(user, issued))
 }
 
-// device returns the value of r's device cookie if it is valid for user
-// (signed by d, not expired), to count the device by, and whether it
-// should be issued again; "" and true if there is none.
-func (d *deviceCookies) device(r *http.Request, user string) (id string, renew bool) {
-	c, err := r.Cookie(DeviceCookie)
-	if err != nil || len(c.Value) > 2*maxDeviceUser+100 {
-		return "", true
+// findDeviceCookie returns the value of r's device cookie, or "". It reads
+// the Cookie lines itself, allocating nothing, since it runs on every
+// logged-in request; a value in quotes or with other odd bytes is returned
+// as it is, and then matches no value issued.
+func findDeviceCookie(r *http.Request) string {
+	for _, line := range r.Header["Cookie"] {
+		for line != "" {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			if v, ok := strings.CutPrefix(strings.TrimSpace(part), DeviceCookie+"="); ok {
+				return v
+			}
+		}
 	}
-	encUser, rest, _ := strings.Cut(c.Value, ".")
-	issuedStr, encMAC, _ := strings.Cut(rest, ".")
-	name, err := base64.RawURLEncoding.DecodeString(encUser)
-	if err != nil || string(name) != user {
-		return "", true
+	return ""
+}
+
+// parse splits a device cookie's value into the user name and the issue
+// time, if it is for user and of an age still valid; the signature is not
+// checked. It allocates nothing.
+func (d *deviceCookies) parse(value, user string) (issued int64, age time.Duration, ok bool) {
+	if len(value) > 2*maxDeviceUser+100 || len(user) > maxDeviceUser {
+		return 0, 0, false
 	}
-	issued, err := strconv.ParseInt(issuedStr, 10, 64)
+	encUser, rest, _ := strings.Cut(value, ".")
+	issuedStr, _, _ := strings.Cut(rest, ".")
+	var buf [maxDeviceUser]byte
+	enc := base64.RawURLEncoding
+	if enc.DecodedLen(len(encUser)) != len(user) {
+		return 0, 0, false
+	}
+	n, err := enc.Decode(buf[:], []byte(encUser))
+	if err != nil || string(buf[:n]) != user {
+		return 0, 0, false
+	}
+	issued, err = strconv.ParseInt(issuedStr, 10, 64)
 	if err != nil {
-		return "", true
+		return 0, 0, false
 	}
-	age := d.now().Sub(time.Unix(issued, 0))
+	age = d.now().Sub(time.Unix(issued, 0))
 	if age < -deviceCookieSkew || age >= DeviceCookieMaxAge {
-		return "", true
+		return 0, 0, false
 	}
-	mac, err := base64.RawURLEncoding.DecodeString(encMAC)
-	if err != nil || !hmac.Equal(mac, d.mac(user, issued)) {
-		return "", true
+	return issued, age, true
+}
+
+// device returns the value of r's device cookie if it is valid for user
+// (signed by d, not expired), to count the device by; otherwise "".
+func (d *deviceCookies) device(r *http.Request, user string) string {
+	value := findDeviceCookie(r)
+	issued, _, ok := d.parse(value, user)
+	if !ok || !hmac.Equal([]byte(value), []byte(d.value(user, issued))) {
+		return ""
 	}
-	return c.Value, age >= deviceCookieRenew
+	return value
+}
+
+// renew reports whether a browser logged in as user should be given a new
+// device cookie: it has none for user that is still valid, or its cookie is
+// a day old. The signature is not checked (a client that forged its own
+// cookie keeps it, and is counted by its address).
+func (d *deviceCookies) renew(r *http.Request, user string) bool {
+	_, age, ok := d.parse(findDeviceCookie(r), user)
+	return !ok || age >= deviceCookieRenew
 }
 
 // set gives the browser a new device cookie for user; HttpOnly, since no
-// script needs it, and SameSite=Strict, since no other site does.
+// script needs it, and SameSite=Strict, since no other site does. Its issue
+// time is the minute's start, so that one line serves the whole minute.
 func (d *deviceCookies) set(w http.ResponseWriter, user string) {
 	if len(user) > maxDeviceUser {
 		return
 	}
-	w.Header().Add("Set-Cookie", DeviceCookie+"="+d.value(user, d.now().Unix())+
-		"; Path=/; Max-Age="+strconv.Itoa(int(DeviceCookieMaxAge/time.Second))+"; HttpOnly; Secure; SameSite=Strict")
+	minute := d.now().Unix() / 60 * 60
+	d.mu.Lock()
+	l, ok := d.lines[user]
+	d.mu.Unlock()
+	if !ok || l.minute != minute {
+		l = issuedLine{minute, DeviceCookie + "=" + d.value(user, minute) +
+			"; Path=/; Max-Age=" + strconv.Itoa(int(DeviceCookieMaxAge/time.Second)) + "; HttpOnly; Secure; SameSite=Strict"}
+		d.mu.Lock()
+		if len(d.lines) >= maxIssuedLines {
+			clear(d.lines)
+		}
+		d.lines[user] = l
+		d.mu.Unlock()
+	}
+	h := w.Header()
+	h["Set-Cookie"] = append(h["Set-Cookie"], l.line)
 }

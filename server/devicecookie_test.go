@@ -34,27 +34,17 @@ func FuzzDeviceCookie(f *testing.F) {
 	f.Fuzz(func(t *testing.T, user, value string) {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.Header.Set("Cookie", DeviceCookie+"="+value)
-		id, renew := d.device(r, user)
+		renew := d.renew(r, user)
+		id := d.device(r, user)
 		if id == "" {
-			if !renew {
-				t.Fatal("no device, and no new cookie to issue")
-			}
 			return
 		}
-		c, _ := r.Cookie(DeviceCookie)
-		var issued int64
-		for i, part := range strings.Split(id, ".") {
-			if i == 1 {
-				for _, ch := range part {
-					if ch < '0' || ch > '9' {
-						t.Fatalf("accepted %q: issue time %q", id, part)
-					}
-					issued = issued*10 + int64(ch-'0')
-				}
-			}
-		}
-		if id != c.Value || id != d.value(user, issued) {
+		issued, age, ok := d.parse(id, user)
+		if !ok || id != findDeviceCookie(r) || id != d.value(user, issued) {
 			t.Fatalf("accepted %q for %q, not the value issued (%q)", id, user, d.value(user, issued))
+		}
+		if renew != (age >= deviceCookieRenew) {
+			t.Fatalf("cookie %q, %s old: renew %v", id, age, renew)
 		}
 		if age := now.Sub(time.Unix(issued, 0)); age >= DeviceCookieMaxAge || age < -time.Minute {
 			t.Fatalf("accepted %q issued %s ago", id, age)
@@ -81,7 +71,30 @@ func TestDeviceCookieHeader(t *testing.T) {
 	}
 	r := httptest.NewRequest("GET", "/", nil)
 	r.AddCookie(&http.Cookie{Name: DeviceCookie, Value: strings.TrimPrefix(strings.Split(got, ";")[0], DeviceCookie+"=")})
-	if id, renew := d.device(r, "ann"); id == "" || renew {
+	if id, renew := d.device(r, "ann"), d.renew(r, "ann"); id == "" || renew {
 		t.Errorf("the cookie just issued: device %q, renew %v", id, renew)
+	}
+	// Issued within the minute: the same line, signed once.
+	now = now.Add(59 * time.Second)
+	w2 := httptest.NewRecorder()
+	d.set(w2, "ann")
+	if w2.Header().Get("Set-Cookie") != got {
+		t.Errorf("within the minute: %q, want %q again", w2.Header().Get("Set-Cookie"), got)
+	}
+	// Among other cookies, quoted, or under a longer name.
+	for _, tt := range []struct {
+		header string
+		want   bool
+	}{
+		{"a=b; " + strings.Split(got, ";")[0] + "; c=d", true},
+		{"a=b;" + strings.Split(got, ";")[0], true},
+		{"x" + strings.Split(got, ";")[0], false},
+		{strings.Replace(strings.Split(got, ";")[0], "=", `="`, 1) + `"`, false},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Cookie", tt.header)
+		if id := d.device(r, "ann"); (id != "") != tt.want {
+			t.Errorf("Cookie: %s: device %q", tt.header, id)
+		}
 	}
 }
