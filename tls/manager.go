@@ -276,6 +276,12 @@ func newManager(ctx context.Context, cfg Config, opts managerOptions) (*Manager,
 		}
 	}
 
+	for _, n := range localNames {
+		if err := m.healLocalLeaf(ctx, n); err != nil {
+			m.Close()
+			return nil, fmt.Errorf("cannot get TLS certificates: %w", err)
+		}
+	}
 	if err := m.local.ManageSync(ctx, localNames); err != nil {
 		m.Close()
 		return nil, fmt.Errorf("cannot get TLS certificates: %w", err)
