@@ -15,7 +15,7 @@ import (
 // logs (which go through zap) join dashbox's one slog stream. Entries carry
 // certmagic's logger name (e.g. "certmagic.obtain") in the "logger" attribute.
 func newZapLogger(logger *slog.Logger) *zap.Logger {
-	return zap.New(&slogCore{logger: logger}).Named("certmagic")
+	return zap.New(&slogCore{logger: logger, throttle: newClientThrottle()}).Named("certmagic")
 }
 
 // slogCore is a zapcore.Core that forwards entries and their fields to a
@@ -23,7 +23,8 @@ func newZapLogger(logger *slog.Logger) *zap.Logger {
 // name; error and everything above (certmagic never panics or exits through
 // its logger, but zap has those levels) become slog's error.
 type slogCore struct {
-	logger *slog.Logger
+	logger   *slog.Logger
+	throttle *clientThrottle // shared by the cores With returns
 }
 
 var _ zapcore.Core = (*slogCore)(nil)
@@ -36,7 +37,7 @@ func (c *slogCore) Enabled(level zapcore.Level) bool {
 
 // With returns a core whose entries carry fields.
 func (c *slogCore) With(fields []zapcore.Field) zapcore.Core {
-	return &slogCore{logger: slog.New(c.logger.Handler().WithAttrs(attrsFromFields(fields)))}
+	return &slogCore{logger: slog.New(c.logger.Handler().WithAttrs(attrsFromFields(fields))), throttle: c.throttle}
 }
 
 // Check adds c to ce if the entry's level is enabled.
@@ -48,8 +49,14 @@ func (c *slogCore) Check(entry zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore
 }
 
 // Write hands the entry to the slog handler, keeping its time and message.
+// Handshake errors a client can repeat at will are demoted to debug after
+// the first per client and minute (see handshakeMessages).
 func (c *slogCore) Write(entry zapcore.Entry, fields []zapcore.Field) error {
-	record := slog.NewRecord(entry.Time, slogLevel(entry.Level), entry.Message, 0)
+	level, demoted := c.throttle.demote(entry, fields)
+	if demoted && !c.Enabled(level) {
+		return nil
+	}
+	record := slog.NewRecord(entry.Time, slogLevel(level), entry.Message, 0)
 	if entry.LoggerName != "" {
 		record.AddAttrs(slog.String("logger", entry.LoggerName))
 	}
