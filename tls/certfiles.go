@@ -267,7 +267,7 @@ func (f *certFiles) reload(force bool) error {
 // all on a local address the certificate covers.
 func (f *certFiles) certificateFor(hello *cryptotls.ClientHelloInfo) *cryptotls.Certificate {
 	kp := f.current.Load()
-	name := strings.ToLower(strings.TrimSuffix(hello.ServerName, "."))
+	name := serverName(hello.ServerName)
 	if name == "" && hello.Conn != nil {
 		if host, _, err := net.SplitHostPort(hello.Conn.LocalAddr().String()); err == nil {
 			name = host

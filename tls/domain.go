@@ -113,3 +113,11 @@ func allDigits(s string) bool {
 	}
 	return s != ""
 }
+
+// serverName turns the server name a TLS client sent (SNI, hostile input
+// of up to 64 KiB) into the form dashbox keeps names in: lower case,
+// without the trailing dot of a fully qualified name. It allocates only
+// when the name has upper-case letters.
+func serverName(sni string) string {
+	return strings.ToLower(strings.TrimSuffix(sni, "."))
+}

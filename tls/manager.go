@@ -96,6 +96,10 @@ type Manager struct {
 	acmeIssuer   *certmagic.ACMEIssuer
 	acmeNames    map[string]bool
 
+	// alpnChallenge is whether the ACME CA may validate names with
+	// TLS-ALPN-01: only then is ALPN acme-tls/1 offered and answered.
+	alpnChallenge bool
+
 	files      *certFiles // nil without certificate files
 	fileDomain map[string]bool
 
@@ -245,20 +249,23 @@ func newManager(ctx context.Context, cfg Config, opts managerOptions) (*Manager,
 		// can report, rather than a bare handshake failure.
 		DefaultServerName: defaultName,
 		OnEvent:           m.onEvent,
+		ShouldEmitFunc:    shouldEmit,
 		Logger:            zapLogger,
 	})
 	if len(acmeNames) > 0 {
 		// No OnDemand, on purpose: only these names are ever ordered, so a
 		// stranger's SNI cannot make dashbox ask the CA for anything.
 		m.acme, m.acmeObtainer, m.acmeIssuer, err = m.newACMEConfigs(cfg.ACME, certmagic.Config{
-			Storage: m.storage,
-			OnEvent: m.onEvent,
-			Logger:  zapLogger,
+			Storage:        m.storage,
+			OnEvent:        m.onEvent,
+			ShouldEmitFunc: shouldEmit,
+			Logger:         zapLogger,
 		})
 		if err != nil {
 			m.Close()
 			return nil, err
 		}
+		m.alpnChallenge = !m.acmeIssuer.DisableTLSALPNChallenge
 	}
 
 	acmeLabel := ""
@@ -346,38 +353,73 @@ func (m *Manager) configFor(name string) *certmagic.Config {
 
 // TLSConfig returns a new TLS server config that serves the managed
 // certificates: TLS 1.2 and 1.3 only, TLS 1.2 restricted to forward-secret
-// AEAD suites, ALPN "h2" and "http/1.1" ahead of "acme-tls/1" (which
-// answers TLS-ALPN-01 challenges). A name dashbox does not serve fails the
-// handshake. Each call returns a fresh config the caller may change.
+// AEAD suites, ALPN "h2" and "http/1.1", then "acme-tls/1" (which answers
+// TLS-ALPN-01 challenges) only if the ACME CA may use that challenge. A
+// name dashbox does not serve fails the handshake. Each call returns a
+// fresh config the caller may change.
 func (m *Manager) TLSConfig() *cryptotls.Config {
 	cfg := harden(m.local.TLSConfig())
+	if !m.alpnChallenge {
+		cfg.NextProtos = slices.DeleteFunc(cfg.NextProtos, func(p string) bool { return p == acmeTLSProto })
+	}
 	cfg.GetCertificate = m.getCertificate
 	return cfg
 }
+
+// acmeTLSProto is the ALPN protocol of ACME's TLS-ALPN-01 challenge
+// (RFC 8737).
+const acmeTLSProto = "acme-tls/1"
+
+// errNoACMETLS fails a handshake offering ALPN acme-tls/1 that is not a
+// TLS-ALPN-01 challenge dashbox is answering. It is returned, not logged:
+// anyone can send such a handshake, as often as they like.
+var errNoACMETLS = errors.New("refusing ALPN acme-tls/1: no ACME TLS-ALPN-01 challenge is answered for this server name")
+
+// shouldEmit keeps certmagic from building an event for every handshake
+// (tls_get_certificate): onEvent uses none of them.
+func shouldEmit(event string) bool { return event != "tls_get_certificate" }
 
 // getCertificate picks the certificate for a handshake: the
 // administrator's files for the names they cover, then certmagic's cache
 // (local CA and ACME certificates, and TLS-ALPN-01 challenge answers).
 // certmagic loads nothing from storage and orders nothing during a
 // handshake (no on-demand TLS), so an unknown name costs a map lookup.
+//
+// A handshake offering acme-tls/1 reaches certmagic only if it can be the
+// ACME CA validating a name dashbox orders with TLS-ALPN-01 (that protocol
+// alone, RFC 8737 section 3); certmagic logs an error for every other one,
+// so anyone could flood the log.
 func (m *Manager) getCertificate(hello *cryptotls.ClientHelloInfo) (*cryptotls.Certificate, error) {
+	if slices.Contains(hello.SupportedProtos, acmeTLSProto) && !m.answersChallenge(hello) {
+		return nil, errNoACMETLS
+	}
 	if m.files != nil && !isACMEChallengeHello(hello) {
 		if c := m.files.certificateFor(hello); c != nil {
 			return c, nil
 		}
 	}
 	cert, err := m.local.GetCertificate(hello)
-	if err != nil && m.files != nil && hello.ServerName == "" {
-		// An SNI-less client on an address nothing covers gets the
-		// administrator's certificate, like nginx's default server.
-		return &m.files.current.Load().cert, nil
+	if err != nil {
+		if m.files != nil && hello.ServerName == "" {
+			// An SNI-less client on an address nothing covers gets the
+			// administrator's certificate, like nginx's default server.
+			return &m.files.current.Load().cert, nil
+		}
+		// certmagic returns an empty certificate with its error.
+		return nil, err
 	}
-	return cert, err
+	return cert, nil
 }
 
 // isACMEChallengeHello reports whether hello is a CA validating TLS-ALPN-01.
 func isACMEChallengeHello(hello *cryptotls.ClientHelloInfo) bool {
-	return len(hello.SupportedProtos) == 1 && hello.SupportedProtos[0] == "acme-tls/1"
+	return len(hello.SupportedProtos) == 1 && hello.SupportedProtos[0] == acmeTLSProto
+}
+
+// answersChallenge reports whether hello may be the ACME CA validating,
+// with TLS-ALPN-01, a name dashbox orders from it.
+func (m *Manager) answersChallenge(hello *cryptotls.ClientHelloInfo) bool {
+	return m.alpnChallenge && isACMEChallengeHello(hello) && m.acmeNames[serverName(hello.ServerName)]
 }
 
 // HTTPChallengeHandler wraps the handler of the plain-HTTP listener (:80):
@@ -390,13 +432,13 @@ func (m *Manager) HTTPChallengeHandler(next http.Handler) http.Handler {
 	return m.acmeIssuer.HTTPChallengeHandler(next)
 }
 
-// PubliclyTrusted reports whether the certificate served for serverName
+// PubliclyTrusted reports whether the certificate served for sni
 // (a TLS SNI value) comes from an ACME CA or the administrator's files,
 // rather than the local CA: only then may a response carry HSTS. A
 // browser told to insist on HTTPS for a local-CA name (localhost above
 // all) would lock its users out of every other server on that name.
-func (m *Manager) PubliclyTrusted(serverName string) bool {
-	name := strings.ToLower(strings.TrimSuffix(serverName, "."))
+func (m *Manager) PubliclyTrusted(sni string) bool {
+	name := serverName(sni)
 	if name == "" {
 		return false
 	}

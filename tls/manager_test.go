@@ -193,7 +193,8 @@ func TestManagerProtocolPolicy(t *testing.T) {
 
 	t.Run("config", func(t *testing.T) {
 		cfg := m.TLSConfig()
-		if !slices.Equal(cfg.NextProtos, []string{"h2", "http/1.1", "acme-tls/1"}) {
+		// acme-tls/1 only with ACME's TLS-ALPN-01 (TestManagerACMETLSWithChallenge).
+		if !slices.Equal(cfg.NextProtos, []string{"h2", "http/1.1"}) {
 			t.Errorf("NextProtos = %v", cfg.NextProtos)
 		}
 		for _, id := range cfg.CipherSuites {
