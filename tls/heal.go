@@ -79,12 +79,36 @@ func (m *Manager) healLocalLeaf(ctx context.Context, name string) error {
 	if damage == nil {
 		return nil
 	}
-	setAside, err := setAside(time.Now(), files.cert, files.key, files.meta)
+	return m.setAsideLeaf(name, files, damage)
+}
+
+// healDueLeaf is healLocalLeaf for a certificate certmagic is about to
+// renew while dashbox runs: renewal reads the stored files again, and
+// fails on damaged metadata at every attempt (or loads a certificate
+// swapped for another name's) until the one in memory expires. It runs
+// in certmagic's maintenance pass, before the renewal is queued, so it
+// does not take the issuing lock: a dashbox sharing the state directory
+// that is saving this certificate right now may see it set aside, which
+// costs one more local issue and nothing else.
+func (m *Manager) healDueLeaf(name string) {
+	files := m.localLeafFiles(name)
+	damage := checkLocalLeaf(files, name, m.ca.root)
+	if damage == nil {
+		return
+	}
+	if err := m.setAsideLeaf(name, files, damage); err != nil {
+		m.logger.Error("cannot set aside damaged local CA certificate", "name", name, "error", err)
+	}
+}
+
+// setAsideLeaf renames the stored files of name and logs why.
+func (m *Manager) setAsideLeaf(name string, files leafFiles, damage *leafDamage) error {
+	moved, err := setAside(time.Now(), files.cert, files.key, files.meta)
 	if err != nil {
 		return fmt.Errorf("local CA certificate file %s %s, and setting it aside failed: %w", damage.file, damage.problem, err)
 	}
 	m.logger.Warn("damaged local CA certificate set aside; the local CA issues a new one",
-		"name", name, "file", damage.file, "problem", damage.problem, "set_aside", setAside)
+		"name", name, "file", damage.file, "problem", damage.problem, "set_aside", moved)
 	return nil
 }
 

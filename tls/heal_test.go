@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -229,3 +230,65 @@ func TestSetAsideNeverOverwrites(t *testing.T) {
 }
 
 func noHostname() (string, error) { return "", nil }
+
+// Damage found while running, when certmagic is about to renew the
+// certificate (and so reads the files again), is healed the same way:
+// damaged metadata would otherwise fail every renewal until the
+// certificate in memory expired.
+func TestManagerHealsDamagedLeafWhileRunning(t *testing.T) {
+	var mu sync.Mutex
+	issued := false
+	logs, logger := jsonLogger(t)
+	m := mustNewManager(t, Config{Logger: logger}, managerOptions{
+		hostname: noHostname,
+		// Maintenance runs when the test calls it, not on a timer.
+		renewCheckInterval: time.Hour,
+		prepareCA: func(ca *LocalCA) {
+			// The first localhost certificate is already due for
+			// renewal; the others are not, so no other renewal runs
+			// in the background.
+			ca.validity = func(now time.Time, names []string) (time.Time, time.Time) {
+				mu.Lock()
+				defer mu.Unlock()
+				if names[0] == "localhost" && !issued {
+					issued = true
+					return dueValidity(now, names)
+				}
+				return defaultValidity(now, names)
+			}
+		},
+	})
+	files := m.localLeafFiles("localhost")
+	garble(t, files.meta)
+	damaged := readFile(t, files.meta)
+
+	if err := m.cache.RenewManagedCertificates(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// Renewal runs in certmagic's background jobs; poll the cache.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		certs := m.cache.AllMatchingCertificates("localhost")
+		if len(certs) == 1 && time.Until(certs[0].Leaf.NotAfter) > 24*time.Hour {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("localhost not renewed within 30s")
+		}
+		time.Sleep(5 * time.Millisecond) // polling certmagic's cache
+	}
+	srv := startTLSServer(t, "tcp4", m.TLSConfig())
+	if _, hello, err := srv.dial(t, &cryptotls.Config{ServerName: "localhost", RootCAs: rootPool(t, m.CA())}); err != nil {
+		t.Fatalf("handshake after the renewal: %v (server: %v)", err, hello.err)
+	}
+	asides, _ := filepath.Glob(files.meta + ".damaged-*")
+	if len(asides) != 1 || !bytes.Equal(readFile(t, asides[0]), damaged) {
+		t.Errorf("damaged metadata set aside as %v", asides)
+	}
+	if d := checkLocalLeaf(files, "localhost", m.CA().root); d != nil {
+		t.Errorf("new certificate: %s %s", d.file, d.problem)
+	}
+	if !strings.Contains(logs.String(), `"msg":"damaged local CA certificate set aside; the local CA issues a new one"`) {
+		t.Error("no warning")
+	}
+}

@@ -218,11 +218,19 @@ func newManager(ctx context.Context, cfg Config, opts managerOptions) (*Manager,
 	m.cache = certmagic.NewCache(certmagic.CacheOptions{
 		// Certificates are looked up again at every renewal, so each is
 		// renewed by the issuer that configFor names.
+		//
+		// certmagic asks in its maintenance pass, before it queues a
+		// renewal, which reads the stored files again: a damaged local
+		// one is set aside then (healDueLeaf), so it is issued anew.
 		GetConfigForCert: func(cert certmagic.Certificate) (*certmagic.Config, error) {
 			if len(cert.Names) == 0 {
 				return m.local, nil
 			}
-			return m.configFor(cert.Names[0]), nil
+			cfg := m.configFor(cert.Names[0])
+			if cfg == m.local && cert.NeedsRenewal(cfg) {
+				m.healDueLeaf(cert.Names[0])
+			}
+			return cfg, nil
 		},
 		RenewCheckInterval: opts.renewCheckInterval,
 		Logger:             zapLogger,
