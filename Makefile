@@ -42,8 +42,10 @@ test-cross:
 	GOOS=windows GOARCH=amd64 $(GO) build -o /dev/null ./cmd/dashbox
 	GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null ./cmd/dashbox
 
+# The timeout leaves room for the first run on a new machine, which builds the service tests' container
+# root file system (debootstrap, cached outside the clone).
 test-go:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 # Every Go fuzz target in the module (a `func FuzzXxx` in a _test.go file) runs for FUZZTIME beyond its committed
 # seed corpus, which `go test ./...` already replays. A crash writes the failing input to testdata/fuzz/FuzzXxx/ in
