@@ -2,6 +2,7 @@ package pages
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -41,17 +42,23 @@ var app13 = Dashboard{
 		}
 		withExtras(c, selectionTools(true))
 
-		// Each panel has one callback: its event in, its JSON out.
+		// Each panel has one callback: its event in, its JSON out. What is
+		// shown is the event decoded into interaction and encoded again,
+		// never the client's JSON as it came: its size follows the fields
+		// dashbox.js sends, whatever else a client adds.
 		panel := func(input, output string) Callback {
 			return Callback{
 				Name:   output,
 				Inputs: []string{input},
 				Func: func(in Inputs) (Outputs, error) {
-					var event any
+					var event interaction
 					if ok, err := in.Event(input, &event); err != nil || !ok {
 						return Outputs{output: Text("null")}, err
 					}
-					pretty, _ := json.MarshalIndent(event, "", "  ")
+					pretty, err := json.MarshalIndent(event, "", "  ")
+					if err != nil {
+						return nil, fmt.Errorf("encoding %s: %w", input, err)
+					}
 					return Outputs{output: Text(string(pretty))}, nil
 				},
 			}
@@ -76,6 +83,36 @@ var app13 = Dashboard{
 			},
 		}, nil
 	},
+}
+
+// interaction is what app13 shows of a chart event: the fields dashbox.js
+// sends for a hover or click (points), a selection (points and a box's
+// range or a lasso's outline) and a zoom (the axes' ranges), in the order
+// of their names, as the JSON of a map would list them. Fields it does not
+// send are dropped; those it did not set stay out.
+type interaction struct {
+	LassoPoints *axesValues   `json:"lassoPoints,omitempty"`
+	Points      *[]eventPoint `json:"points,omitempty"`
+	Range       *axesValues   `json:"range,omitempty"`
+	XRange      []*float64    `json:"xaxis.range,omitempty"`
+	YRange      []*float64    `json:"yaxis.range,omitempty"`
+}
+
+// eventPoint is one point of a chart event. Pointers tell a field that
+// was not sent from a zero.
+type eventPoint struct {
+	DataIndex   *int       `json:"dataIndex,omitempty"`
+	Name        *string    `json:"name,omitempty"`
+	Series      *string    `json:"series,omitempty"`
+	SeriesIndex *int       `json:"seriesIndex,omitempty"`
+	Value       []*float64 `json:"value,omitempty"`
+}
+
+// axesValues are values along each axis: a box's range, or a lasso's
+// vertices.
+type axesValues struct {
+	X []*float64 `json:"x"`
+	Y []*float64 `json:"y"`
 }
 
 // selectionTools are the brush (box and lasso selection) and the toolbox

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -98,19 +99,6 @@ func (in Inputs) OneOf(name, label string, options []Option) (string, error) {
 	return "", Errorf(EINVALID, "unknown %s %q: choose one of %s", label, s, optionValues(options))
 }
 
-// Event decodes the JSON a chart event input carries into v. It reports
-// false when no event has happened yet (the value is empty or "null").
-func (in Inputs) Event(name string, v any) (bool, error) {
-	s := in.v.Get(name)
-	if s == "" || s == "null" {
-		return false, nil
-	}
-	if err := json.Unmarshal([]byte(s), v); err != nil {
-		return false, Errorf(EINVALID, "%s must be the JSON of a chart event: %v", name, err)
-	}
-	return true, nil
-}
-
 func optionValues(options []Option) string {
 	q := make([]string, len(options))
 	for i, o := range options {
@@ -170,24 +158,27 @@ type callbackSpec struct {
 	Outputs []string `json:"outputs"`
 }
 
-// maxCallbackBody bounds a callback request: the inputs of the biggest
-// dashboard (a lasso selection over three charts) take a few KiB.
-const maxCallbackBody = 64 << 10
-
-// callbackHandler serves one callback: the form's Inputs and State to
-// Func, Outputs as JSON.
-func (p *Pages) callbackHandler(cb Callback) http.Handler {
-	names := append(slices.Clone(cb.Inputs), cb.State...)
+// callbackHandler serves one callback: the request's Inputs and State to
+// Func, Outputs as JSON. limits bounds what the request may send for each
+// of them (see inputLimits); nil means one value each.
+func (p *Pages) callbackHandler(cb Callback, limits map[string]inputLimit) http.Handler {
+	if limits == nil {
+		limits = inputLimits(append(slices.Clone(cb.Inputs), cb.State...), nil)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxCallbackBody)
-		if err := r.ParseForm(); err != nil {
-			writeError(w, r, p.logger, Errorf(EINVALID, "unreadable callback request: %v", err))
+		in, err := readCallbackForm(w, r, limits)
+		if err != nil {
+			writeError(w, r, p.logger, err)
 			return
 		}
-		in := url.Values{}
-		for _, n := range names {
-			if v, ok := r.Form[n]; ok {
-				in[n] = v
+		// Events are bounded here, before any callback decodes them, and
+		// not only in Inputs.Event: a callback may read one as a string.
+		for name, l := range limits {
+			if v := in.Get(name); l.event && v != "" {
+				if err := checkEventJSON(name, v); err != nil {
+					writeError(w, r, p.logger, err)
+					return
+				}
 			}
 		}
 		out, err := runCallback(cb, Inputs{in})
@@ -195,15 +186,86 @@ func (p *Pages) callbackHandler(cb Callback) http.Handler {
 			writeError(w, r, p.logger, err)
 			return
 		}
-		body, err := json.Marshal(struct {
-			Outputs Outputs `json:"outputs"`
-		}{out})
-		if err != nil {
-			writeError(w, r, p.logger, fmt.Errorf("encoding the outputs of %s: %w", r.URL.Path, err))
+		buf := bufPool.Get().(*bytes.Buffer)
+		defer bufPool.Put(buf)
+		buf.Reset()
+		if err := encodeOutputs(buf, out, maxCallbackOutput); err != nil {
+			writeError(w, r, p.logger, err)
 			return
 		}
-		writeJSON(w, r, http.StatusOK, body)
+		writeJSON(w, r, http.StatusOK, buf.Bytes())
 	})
+}
+
+// encodeOutputs writes the JSON of {"outputs": out} to buf, as json.Marshal
+// writes it (IDs sorted), or returns an ETOOLARGE error once it would pass
+// limit bytes. Each output is encoded on its own, and one whose text alone
+// passes what is left of limit is refused before it is encoded, so the
+// work is bounded by limit, not by what a callback made of its input.
+func encodeOutputs(buf *bytes.Buffer, out Outputs, limit int) error {
+	tooLarge := func(id string) error {
+		return Errorf(ETOOLARGE, "the answer would be more than the %s of JSON a callback may send (the output %q passes it): ask for less", sizeName(limit), id)
+	}
+	ids := make([]string, 0, len(out))
+	for id := range out {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	// An Encoder reuses encoding/json's buffers; json.Marshal would copy
+	// each output once more.
+	enc := json.NewEncoder(buf)
+	encode := func(v any) error {
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		buf.Truncate(buf.Len() - 1) // Encode's newline
+		return nil
+	}
+	buf.WriteString(`{"outputs":{`)
+	for i, id := range ids {
+		o := out[id]
+		if buf.Len()+len(id)+o.minSize() > limit {
+			return tooLarge(id)
+		}
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := encode(id); err != nil {
+			return fmt.Errorf("encoding the output ID %q: %w", id, err)
+		}
+		buf.WriteByte(':')
+		if err := encode(o); err != nil {
+			return fmt.Errorf("encoding the output %s: %w", id, err)
+		}
+		if buf.Len()+2 > limit {
+			return tooLarge(id)
+		}
+	}
+	buf.WriteString("}}")
+	return nil
+}
+
+// minSize is a lower bound of the length of o's JSON, known without
+// encoding it: the length of its text.
+func (o Output) minSize() int {
+	n := len(o.HTML)
+	if o.Text != nil {
+		n += len(*o.Text)
+	}
+	if o.Value != nil {
+		n += len(*o.Value)
+	}
+	for _, c := range o.Options {
+		n += len(c.Label) + len(c.Value)
+	}
+	if o.Rows != nil {
+		for _, row := range o.Rows.Rows {
+			for _, cell := range row {
+				n += len(cell)
+			}
+		}
+	}
+	return n
 }
 
 // runCallback calls cb.Func, turning a panic into an internal error: one

@@ -141,7 +141,8 @@ func (p *Pages) build(d Dashboard) (*renderedPage, []http.Handler, error) {
 		if cb.Func == nil || len(cb.Inputs) == 0 {
 			return fail("callback %q needs Inputs and a Func", cb.Name)
 		}
-		for _, in := range append(append([]string(nil), cb.Inputs...), cb.State...) {
+		inputs := append(slices.Clone(cb.Inputs), cb.State...)
+		for _, in := range inputs {
 			id, prop, _ := strings.Cut(in, ".")
 			src, ok := byID[id].(inputSource)
 			if !ok {
@@ -157,7 +158,7 @@ func (p *Pages) build(d Dashboard) (*renderedPage, []http.Handler, error) {
 		// The initial run, with the values the layout holds now (earlier
 		// callbacks' outputs included, so chains settle as in Dash).
 		in := Inputs{map[string][]string{}}
-		for _, name := range append(append([]string(nil), cb.Inputs...), cb.State...) {
+		for _, name := range inputs {
 			id, prop, _ := strings.Cut(name, ".")
 			in.v[name], _ = byID[id].(inputSource).inputValues(prop)
 		}
@@ -178,7 +179,10 @@ func (p *Pages) build(d Dashboard) (*renderedPage, []http.Handler, error) {
 		}
 		slices.Sort(spec.Outputs)
 		specs = append(specs, spec)
-		handlers = append(handlers, p.callbackHandler(cb))
+		handlers = append(handlers, p.callbackHandler(cb, inputLimits(inputs, func(n string) bool {
+			id, prop, _ := strings.Cut(n, ".")
+			return takesSeveral(byID[id], prop)
+		})))
 	}
 
 	rendered, err := r.renderAll(content.Layout)

@@ -14,6 +14,10 @@ const (
 	// EINVALID: the request's inputs are wrong; the message says how to fix
 	// them (400).
 	EINVALID = "invalid"
+	// ETOOLARGE: the request, one of its values, or the answer it asks for
+	// is larger than a callback takes; the message says which and the limit
+	// (413).
+	ETOOLARGE = "too_large"
 	// ENOTFOUND: no such dashboard or callback (404).
 	ENOTFOUND = "not_found"
 	// EINTERNAL: a bug in dashbox. Callers see a generic message; the details
@@ -23,6 +27,7 @@ const (
 
 var errorStatus = map[string]int{
 	EINVALID:  http.StatusBadRequest,
+	ETOOLARGE: http.StatusRequestEntityTooLarge,
 	ENOTFOUND: http.StatusNotFound,
 	EINTERNAL: http.StatusInternalServerError,
 }
@@ -30,7 +35,7 @@ var errorStatus = map[string]int{
 // Error is an error a callback reports to the browser: a code from the list
 // above and a one-line message for the user.
 type Error struct {
-	// Code is one of EINVALID, ENOTFOUND, EINTERNAL.
+	// Code is one of EINVALID, ETOOLARGE, ENOTFOUND, EINTERNAL.
 	Code string
 	// Message is shown to the user as it is: one line, saying what to do.
 	Message string

@@ -472,7 +472,7 @@ func TestInitialPageMatchesCallback(t *testing.T) {
 func TestCallbackRequestErrors(t *testing.T) {
 	_, h := mustPages(t)
 	big := form("my-input", strings.Repeat("x", maxCallbackBody))
-	if rec := post(t, h, "/apps/app6/callback/echo", big); rec.Code != 400 || !strings.Contains(rec.Body.String(), "unreadable callback request") {
+	if rec := post(t, h, "/apps/app6/callback/echo", big); rec.Code != 413 || !strings.Contains(rec.Body.String(), "request body is more than the 128 KiB") {
 		t.Errorf("oversized body: %d %s", rec.Code, rec.Body)
 	}
 	req := httptest.NewRequest(http.MethodPost, "/apps/app6/callback/echo", strings.NewReader("my-input=%zz"))
@@ -489,7 +489,7 @@ func TestCallbackRequestErrors(t *testing.T) {
 
 func TestCallbackPanicIsInternalError(t *testing.T) {
 	p, _ := mustPages(t)
-	h := p.callbackHandler(Callback{Name: "boom", Inputs: []string{"x"}, Func: func(Inputs) (Outputs, error) { panic("bug") }})
+	h := p.callbackHandler(Callback{Name: "boom", Inputs: []string{"x"}, Func: func(Inputs) (Outputs, error) { panic("bug") }}, nil)
 	rec := post(t, h, "/x", form("x", "1"))
 	if rec.Code != 500 || !strings.Contains(rec.Body.String(), `"error":"Internal error`) || strings.Contains(rec.Body.String(), "bug") {
 		t.Errorf("%d %s", rec.Code, rec.Body)
