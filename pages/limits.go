@@ -104,7 +104,7 @@ func takesSeveral(c Component, prop string) bool {
 // control's value against maxControlValue.
 func readCallbackForm(w http.ResponseWriter, r *http.Request, limits map[string]inputLimit) (url.Values, error) {
 	if n := len(r.URL.RawQuery); n > maxCallbackBody {
-		return nil, Errorf(ETOOLARGE, "the callback's query is %d bytes, more than the %s a callback takes", n, sizeName(maxCallbackBody))
+		return nil, Errorf(ETOOLARGE, "the callback's query (%d bytes) is more than the %s a callback takes", n, sizeName(maxCallbackBody))
 	}
 	var body string
 	if r.Method == http.MethodPost {
