@@ -20,8 +20,9 @@ const (
 	// dashbox.js sends each selected point (about 140 bytes form-encoded,
 	// 30 per chart) and the lasso's outline, which ECharts records at every
 	// mouse move (about 44 bytes a vertex: a 3-second lasso at 120 Hz is
-	// 360 vertices, 16 KiB). Three such lassos and every point come to
-	// about 60 KB; 128 KiB leaves twice that.
+	// 360 vertices, 16 KiB). Every row lassoed in all three charts with
+	// 500-vertex outlines is 76 KB (TestLargeSelectionWorks); 128 KiB
+	// leaves room for longer lassos, and 16 KiB would refuse one.
 	maxCallbackBody = 128 << 10
 	// maxFormFields bounds the fields of a request, known or not (unknown
 	// ones are skipped, but still counted): a callback takes a few inputs,

@@ -406,6 +406,8 @@ func TestCallbacks(t *testing.T) {
 		{"app17 page out of range", "/apps/app17/callback/page", form("paged.page", "90"), 400, `page must be between 0 and 89, not 90`},
 		{"app17 window", "/apps/app17/callback/window", form("virtual.offset", "99950"), 200, `"rows":{"offset":99950,"total":100000,"rows":[["99951",`},
 		{"app17 window out of range", "/apps/app17/callback/window", form("virtual.offset", "100000"), 400, `offset must be between 0 and 99999, not 100000`},
+		{"app17 window huge offset", "/apps/app17/callback/window", form("virtual.offset", "99999999999999999999999"), 400, `offset must be a whole number, not \"99999999999999999999999\"`},
+		{"app17 page negative", "/apps/app17/callback/page", form("paged.page", "-1"), 400, `page must be between 0 and 89, not -1`},
 	}
 	_, h := mustPages(t)
 	for _, c := range cases {
