@@ -39,7 +39,7 @@ var app14 = Dashboard{
 						country = hover.Points[0].Name
 					}
 					if g.Country(country) == nil {
-						return nil, Errorf(EINVALID, "no data for the country %q", country)
+						return nil, Errorf(EINVALID, "no data for the country %q", clip(country))
 					}
 					return Outputs{id: ChartOf(timeSeries(id, g, country, a))}, nil
 				},

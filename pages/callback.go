@@ -70,7 +70,7 @@ func (in Inputs) Float(name, label string) (float64, error) {
 	s := strings.TrimSpace(in.v.Get(name))
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		return 0, Errorf(EINVALID, "%s must be a number, not %q", label, s)
+		return 0, Errorf(EINVALID, "%s must be a number, not %q", label, clip(s))
 	}
 	return f, nil
 }
@@ -80,7 +80,7 @@ func (in Inputs) Int(name, label string, lo, hi int) (int, error) {
 	s := strings.TrimSpace(in.v.Get(name))
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		return 0, Errorf(EINVALID, "%s must be a whole number, not %q", label, s)
+		return 0, Errorf(EINVALID, "%s must be a whole number, not %q", label, clip(s))
 	}
 	if n < lo || n > hi {
 		return 0, Errorf(EINVALID, "%s must be between %d and %d, not %d", label, lo, hi, n)
@@ -96,7 +96,7 @@ func (in Inputs) OneOf(name, label string, options []Option) (string, error) {
 			return s, nil
 		}
 	}
-	return "", Errorf(EINVALID, "unknown %s %q: choose one of %s", label, s, optionValues(options))
+	return "", Errorf(EINVALID, "unknown %s %q: choose one of %s", label, clip(s), optionValues(options))
 }
 
 func optionValues(options []Option) string {

@@ -81,6 +81,9 @@ func FuzzCallbackRequest(f *testing.F) {
 		if rec.Code == 200 && answer.Outputs == nil || rec.Code != 200 && answer.Error == "" {
 			t.Fatalf("%d %.300s", rec.Code, rec.Body)
 		}
+		if n := rec.Body.Len(); rec.Code != 200 && n > 1024 {
+			t.Fatalf("a %d-byte refusal: %.300s", n, rec.Body)
+		}
 	})
 }
 

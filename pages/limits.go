@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // The bounds on what one callback request may make the server do. Every
@@ -174,7 +175,7 @@ func readFormBody(w http.ResponseWriter, r *http.Request) (string, error) {
 		return "", nil
 	}
 	if mt, _, _ := mime.ParseMediaType(ct); mt != "application/x-www-form-urlencoded" {
-		return "", Errorf(EINVALID, "a callback takes its inputs as a form (application/x-www-form-urlencoded) or in the query, not as %q", ct)
+		return "", Errorf(EINVALID, "a callback takes its inputs as a form (application/x-www-form-urlencoded) or in the query, not as %q", clip(ct))
 	}
 	tooLarge := func() error {
 		return Errorf(ETOOLARGE, "the callback's request body is more than the %s a callback takes", sizeName(maxCallbackBody))
@@ -193,6 +194,20 @@ func readFormBody(w http.ResponseWriter, r *http.Request) (string, error) {
 		return "", Errorf(EINVALID, "unreadable callback request: %v", err)
 	}
 	return b.String(), nil
+}
+
+// clip shortens a client's value to quote in a message: a message says
+// what was wrong, it need not repeat kilobytes of it.
+func clip(s string) string {
+	const n = 64
+	if len(s) <= n {
+		return s
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
 }
 
 // sizeName writes a size in bytes the way the limits are documented.

@@ -349,6 +349,7 @@ func TestReadCallbackForm(t *testing.T) {
 		{"as many choices as allowed", "GET", "", strings.Repeat("m=1&", maxChoices), "", 200, url.Values{"m": slices.Repeat([]string{"1"}, maxChoices)}},
 		{"longest control value", "GET", "", "a=" + strings.Repeat("%41", maxControlValue), "", 200, url.Values{"a": {strings.Repeat("A", maxControlValue)}}},
 		{"control value too long", "GET", "", "a=" + strings.Repeat("%41", maxControlValue+1), "", 413, nil},
+		{"a JSON body of a long type", "POST", "application/json; x=" + strings.Repeat("y", 5000), "", `{}`, 400, nil},
 		{"event value past the control bound", "GET", "", "g.hover=" + strings.Repeat("x", maxControlValue+1), "", 200, url.Values{"g.hover": {strings.Repeat("x", maxControlValue+1)}}},
 	}
 	for _, c := range cases {
@@ -360,6 +361,9 @@ func TestReadCallbackForm(t *testing.T) {
 			got, err := readCallbackForm(httptest.NewRecorder(), req, limits)
 			if status := errorStatusOf(err); status != c.status {
 				t.Fatalf("status %d (%v), want %d", status, err, c.status)
+			}
+			if err != nil && len(err.Error()) > 200 {
+				t.Errorf("a %d-byte message: %.100s", len(err.Error()), err)
 			}
 			if err == nil && fmt.Sprint(got) != fmt.Sprint(c.want) {
 				t.Errorf("got %v, want %v", got, c.want)

@@ -383,6 +383,7 @@ func TestCallbacks(t *testing.T) {
 		{"app9 huge", "/apps/app9/callback/powers", form("x", "1e6"), 200, `"x-to-the-x":{"text":"too large to show"}`},
 		{"app9 negative", "/apps/app9/callback/powers", form("x", "-0.5"), 200, `"x-to-the-x":{"text":"not a real number"}`},
 		{"app9 not a number", "/apps/app9/callback/powers", form("x", "abc"), 400, `{"error":"x must be a number, not \"abc\""}`},
+		{"app9 a long non-number", "/apps/app9/callback/powers", form("x", strings.Repeat("é", 2000)), 400, `{"error":"x must be a number, not \"` + strings.Repeat("é", 32) + `…\""}`},
 		{"app9 infinity", "/apps/app9/callback/powers", form("x", "Inf"), 400, `x must be a number`},
 		{"app10 cities", "/apps/app10/callback/cities", form("countries", "Canada"), 200, `"cities":{"options":[{"label":"Montréal","value":"Montréal"},{"label":"Toronto","value":"Toronto"},{"label":"Ottawa","value":"Ottawa"}],"value":"Montréal"}`},
 		{"app10 sentence", "/apps/app10/callback/sentence", form("countries", "Canada", "cities", "Ottawa"), 200, `"text":"Ottawa is a city in Canada"`},
