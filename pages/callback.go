@@ -187,7 +187,13 @@ func (p *Pages) callbackHandler(cb Callback, limits map[string]inputLimit) http.
 			return
 		}
 		buf := bufPool.Get().(*bytes.Buffer)
-		defer bufPool.Put(buf)
+		defer func() {
+			// A buffer grown by an answer refused as too large (its last
+			// output is encoded before it is measured) is not kept.
+			if buf.Cap() <= maxCallbackOutput {
+				bufPool.Put(buf)
+			}
+		}()
 		buf.Reset()
 		if err := encodeOutputs(buf, out, maxCallbackOutput); err != nil {
 			writeError(w, r, p.logger, err)
