@@ -210,11 +210,14 @@ func (r *attackRow) errorf(t *testing.T, format string, args ...any) {
 
 // attackReport collects the rows of one run.
 type attackReport struct {
-	Binary string       `json:"binary"`
-	Date   string       `json:"date"`
-	CPUs   int          `json:"cpus"`
-	Rows   []*attackRow `json:"rows"`
-	mu     sync.Mutex
+	Binary string `json:"binary"`
+	Date   string `json:"date"`
+	CPUs   int    `json:"cpus"`
+	// LoadAvg is /proc/loadavg at the start and the end: the figures
+	// of a busy machine are not those of an idle one.
+	LoadAvg []string     `json:"loadavg"`
+	Rows    []*attackRow `json:"rows"`
+	mu      sync.Mutex
 }
 
 func (rep *attackReport) add(r *attackRow) {
@@ -238,7 +241,8 @@ func (rep *attackReport) markdown() string {
 // finish logs the table and writes the JSON report when
 // DASHBOX_ATTACK_REPORT names a file.
 func (rep *attackReport) finish(t *testing.T) {
-	t.Logf("attack table (%s):\n%s", rep.Binary, rep.markdown())
+	rep.LoadAvg = append(rep.LoadAvg, loadAvg())
+	t.Logf("attack table (%s, load average %s):\n%s", rep.Binary, strings.Join(rep.LoadAvg, " -> "), rep.markdown())
 	for _, r := range rep.Rows {
 		t.Logf("%s: %s; outcome %v", r.Attack, r.Size, r.Outcome)
 	}
@@ -629,7 +633,7 @@ func TestAttack(t *testing.T) {
 		t.Skip("the figures come from /proc")
 	}
 	bin := attackBinary(t)
-	rep := &attackReport{Binary: bin, Date: time.Now().UTC().Format(time.RFC3339), CPUs: runtime.NumCPU()}
+	rep := &attackReport{Binary: bin, Date: time.Now().UTC().Format(time.RFC3339), CPUs: runtime.NumCPU(), LoadAvg: []string{loadAvg()}}
 	for _, spec := range dashboxAttacks {
 		t.Run(spec.name, func(t *testing.T) {
 			row := &attackRow{Attack: spec.name, Server: "dashbox"}
@@ -639,6 +643,13 @@ func TestAttack(t *testing.T) {
 		})
 	}
 	rep.finish(t)
+}
+
+// loadAvg is the machine's load average over 1, 5 and 15 minutes.
+func loadAvg() string {
+	data, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(data))
+	return strings.Join(f[:min(3, len(f))], " ")
 }
 
 // dialTLS opens a TLS connection to tgt offering protos, bounded by ctx.

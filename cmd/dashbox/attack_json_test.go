@@ -159,8 +159,6 @@ var deepJSONAttack = attackSpec{
 		for _, cb := range cbs {
 			inputs += len(cb.Inputs) + len(cb.State)
 		}
-		row.Size = fmt.Sprintf("%d callbacks, %d inputs, %d payloads: %d requests, %d in parallel",
-			len(cbs), inputs, len(jsonPayloads), len(jobs), jsonWorkers)
 
 		var next atomic.Int64
 		var wg sync.WaitGroup
@@ -210,6 +208,8 @@ var deepJSONAttack = attackSpec{
 			}()
 		}
 		wg.Wait()
+		row.Size = fmt.Sprintf("%d callbacks, %d inputs, %d payloads: %d requests (%d sent, %d MiB), %d in parallel",
+			len(cbs), inputs, len(jsonPayloads), len(jobs), row.Requests, row.Bytes>>20, jsonWorkers)
 		if n := row.outcome("unanswered at the bound"); n > 0 || row.Requests < int64(len(jobs)) {
 			row.errorf(t, "only %d of %d hostile callbacks were answered within %v", row.Requests-n, len(jobs), 25*time.Second)
 		}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -34,7 +35,7 @@ func TestAttackNginx(t *testing.T) {
 			t.Fatal("nginx is not installed: apt-get install nginx")
 		}
 	}
-	rep := &attackReport{Binary: bin, Date: time.Now().UTC().Format(time.RFC3339)}
+	rep := &attackReport{Binary: bin, Date: time.Now().UTC().Format(time.RFC3339), CPUs: runtime.NumCPU(), LoadAvg: []string{loadAvg()}}
 	for _, a := range []struct {
 		spec attackSpec
 		run  func(t *testing.T, ctx context.Context, tgt *attackTarget, row *attackRow)
