@@ -17,7 +17,6 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -660,17 +659,4 @@ func dialTLS(ctx context.Context, tgt *attackTarget, protos ...string) (*tls.Con
 		return nil, err
 	}
 	return c.(*tls.Conn), nil
-}
-
-// closedByPeer reports whether err means the server closed or reset the
-// connection (as opposed to our own deadline).
-func closedByPeer(err error) bool {
-	if err == nil {
-		return false
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return false
-	}
-	return true
 }
