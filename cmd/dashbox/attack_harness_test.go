@@ -34,7 +34,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
+	"github.com/dashbox/dashbox/auth"
 )
 
 // Targets every row of the table must meet (issue 12).
@@ -271,9 +271,8 @@ func attackBinary(t *testing.T) string {
 	return mustBinary(t)
 }
 
-// The good client's credentials under --auth-file, and their bcrypt cost.
+// The good client's credentials under --auth-file.
 const (
-	attackCost     = 8
 	attackUser     = "alice"
 	attackPassword = "correct horse battery staple"
 )
@@ -289,17 +288,13 @@ func startDashboxTarget(t *testing.T, bin string, spec attackSpec) *attackTarget
 	tgt := &attackTarget{server: "dashbox", goodPaths: []string{"/healthz", "/apps/app0"}}
 	if spec.login {
 		file := filepath.Join(t.TempDir(), "htpasswd")
-		// Cost 8: between Apache's htpasswd -B (5), whose files dashbox
-		// serves with a warning, and dashbox passwd (12). A check (about
-		// 15 ms of a core) is slow enough next to the burst's arrival
-		// that an unfixed limiter lets most of the 600 through, and 600
-		// checks at cost 12 (a quarter of a second each) would hold an
-		// unfixed binary for minutes on two cores.
-		hash, err := bcrypt.GenerateFromPassword([]byte(attackPassword), attackCost)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(file, []byte(attackUser+":"+string(hash)+"\n"), 0o600); err != nil {
+		// auth.MinCost (10), the lowest cost dashbox passwd accepts: a
+		// check takes tens of milliseconds, slow enough next to the
+		// burst's arrival that an unfixed limiter lets most of the 600
+		// through, where dashbox passwd's default 12 (a quarter of a
+		// second each) would hold an unfixed binary for minutes on two
+		// cores.
+		if _, err := auth.SetPassword(file, attackUser, []byte(attackPassword), auth.MinCost); err != nil {
 			t.Fatal(err)
 		}
 		args = append(args, "--auth-file", file)

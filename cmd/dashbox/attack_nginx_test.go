@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"text/template"
 	"time"
@@ -85,8 +86,7 @@ http {
     uwsgi_temp_path {{.Dir}}/tmp/uwsgi;
     scgi_temp_path {{.Dir}}/tmp/scgi;
     server {
-        listen {{.Addr}} ssl;
-        http2 on;
+        listen {{.Addr}} ssl http2;
         ssl_certificate {{.Cert}};
         ssl_certificate_key {{.Key}};
         root {{.Dir}}/www;
@@ -127,17 +127,25 @@ func startNginxTarget(t *testing.T, bin string) *attackTarget {
 	}
 	f.Close()
 	cmd := exec.Command(bin, "-c", conf, "-p", dir+"/", "-e", filepath.Join(dir, "error.log"))
-	out := &logTail{max: 40}
-	cmd.Stdout, cmd.Stderr = lineWriter{out}, lineWriter{out}
+	out, err := os.Create(filepath.Join(dir, "output.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	cmd.Stdout, cmd.Stderr = out, out
+	// Its own process group: killing the master alone would leave the
+	// worker serving.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); <-exited })
 	tail := func() string {
-		data, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-		return out.String() + "\n" + string(data)
+		o, _ := os.ReadFile(filepath.Join(dir, "output.log"))
+		e, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+		return string(o) + "\n" + string(e)
 	}
 	// Ready when a TLS handshake succeeds; nginx takes milliseconds.
 	roots := &tls.Config{RootCAs: ca.Pool()}
@@ -176,14 +184,4 @@ func freeLoopbackAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
-}
-
-// lineWriter feeds a process's output into a logTail.
-type lineWriter struct{ l *logTail }
-
-func (w lineWriter) Write(p []byte) (int, error) {
-	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
-		w.l.add(line)
-	}
-	return len(p), nil
 }

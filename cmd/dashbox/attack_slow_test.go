@@ -63,8 +63,12 @@ func runSlowloris(t *testing.T, ctx context.Context, tgt *attackTarget, row *att
 	}
 	row.count("dropped by the server", int64(len(heldFor)))
 	row.count("median ms a dropped connection was held", median.Milliseconds())
-	row.Size = fmt.Sprintf("%d connections a byte every %v for %v (%d opened, %d dropped by the server after %.1f s median)",
-		slowlorisConns, slowlorisInterval, slowlorisFor, row.Connections, len(heldFor), median.Seconds())
+	row.Size = fmt.Sprintf("%d connections a byte every %v for %v (%d opened, %d dropped by the server",
+		slowlorisConns, slowlorisInterval, slowlorisFor, row.Connections, len(heldFor))
+	if len(heldFor) > 0 {
+		row.Size += fmt.Sprintf(" after %.1f s median", median.Seconds())
+	}
+	row.Size += ")"
 }
 
 // trickleOnce opens one connection and trickles bytes into it until the
