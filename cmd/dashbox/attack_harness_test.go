@@ -22,6 +22,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -484,10 +485,12 @@ var goodAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}
 type goodClient struct {
 	tgt      *attackTarget
 	sameAddr bool
-	mu       sync.Mutex
-	lats     []time.Duration
-	errs     []string
-	n        int
+	// jar keeps cookies across its connections, as a browser does.
+	jar  http.CookieJar
+	mu   sync.Mutex
+	lats []time.Duration
+	errs []string
+	n    int
 }
 
 // goodTimeout is how long one page load may take before it counts as
@@ -535,7 +538,9 @@ func (g *goodClient) load(ctx context.Context, path string) error {
 	if g.tgt.user != "" {
 		req.SetBasicAuth(g.tgt.user, g.tgt.password)
 	}
-	resp, err := tr.RoundTrip(req)
+	c := &http.Client{Transport: tr, Jar: g.jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Do(req)
 	if err != nil {
 		return err
 	}
@@ -566,7 +571,11 @@ func measure(t *testing.T, spec attackSpec, tgt *attackTarget, row *attackRow) {
 	t.Helper()
 	// The good client must be able to load its pages before the attack,
 	// and under --auth-file this is the login that "already succeeded".
-	g0 := &goodClient{tgt: tgt, sameAddr: spec.login}
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g0 := &goodClient{tgt: tgt, sameAddr: spec.login, jar: jar}
 	for _, p := range tgt.goodPaths {
 		if err := g0.load(context.Background(), p); err != nil {
 			t.Fatalf("before the attack: %v\n%s", err, tgt.logTail())
@@ -580,7 +589,7 @@ func measure(t *testing.T, spec attackSpec, tgt *attackTarget, row *attackRow) {
 	ctx, cancel := context.WithTimeout(context.Background(), spec.bound)
 	defer cancel()
 	goodCtx, stopGood := context.WithCancel(ctx)
-	g := &goodClient{tgt: tgt, sameAddr: spec.login}
+	g := &goodClient{tgt: tgt, sameAddr: spec.login, jar: jar}
 	goodDone := make(chan struct{})
 	go func() { defer close(goodDone); g.run(goodCtx) }()
 
