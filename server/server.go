@@ -59,6 +59,14 @@ type Config struct {
 	// OnServing, when set, is called once both listeners are being served:
 	// the moment to tell systemd READY=1.
 	OnServing func()
+	// MaxConnections caps simultaneous connections on each listener (the
+	// HTTPS one and the redirect one have a cap each, so a flood of one
+	// cannot starve the other); one client address (an IPv6 /64 counts as
+	// one) may hold half of them. Connections past a cap are accepted and
+	// reset at once. From 3/4 of the cap on, idle keep-alive connections
+	// and connections that have not sent a request are closed after 5
+	// seconds. Zero means DefaultMaxConnections.
+	MaxConnections int
 }
 
 // Listeners holds the bound sockets. Listen binds them; Serve serves them
@@ -135,6 +143,10 @@ func (l *Listeners) Serve(ctx context.Context, cfg Config) error {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	errorLog := newErrorLog(logger)
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = DefaultMaxConnections
+	}
+	httpsLn := newConnLimiter(l.https, "https", cfg.MaxConnections, logger)
 	httpsSrv := &http.Server{
 		Handler:           cfg.Handler,
 		TLSConfig:         cfg.TLSConfig,
@@ -144,15 +156,17 @@ func (l *Listeners) Serve(ctx context.Context, cfg Config) error {
 		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          errorLog,
+		ConnState:         httpsLn.ConnState,
 	}
 	servers := []*http.Server{httpsSrv}
 	errc := make(chan error, 2)
-	go func() { errc <- httpsSrv.ServeTLS(l.https, "", "") }()
+	go func() { errc <- httpsSrv.ServeTLS(httpsLn, "", "") }()
 	if l.http != nil {
 		h := cfg.HTTPHandler
 		if h == nil {
 			h = NewRedirectHandler(l.HTTPSPort())
 		}
+		httpLn := newConnLimiter(l.http, "http", cfg.MaxConnections, logger)
 		srv := &http.Server{
 			Handler:           h,
 			ReadHeaderTimeout: ReadHeaderTimeout,
@@ -161,9 +175,10 @@ func (l *Listeners) Serve(ctx context.Context, cfg Config) error {
 			IdleTimeout:       IdleTimeout,
 			MaxHeaderBytes:    MaxHeaderBytes,
 			ErrorLog:          errorLog,
+			ConnState:         httpLn.ConnState,
 		}
 		servers = append(servers, srv)
-		go func() { errc <- srv.Serve(l.http) }()
+		go func() { errc <- srv.Serve(httpLn) }()
 	}
 	if cfg.OnServing != nil {
 		cfg.OnServing()

@@ -35,6 +35,9 @@ func TestServeBadInput(t *testing.T) {
 		{name: "malformed domain", args: []string{"--domain", "https://dash.example.com"}, wantCode: 2, want: "--domain"},
 		{name: "bad log level", args: []string{"--log-level", "loud"}, wantCode: 2, want: "--log-level"},
 		{name: "bad shutdown timeout", args: []string{"--shutdown-timeout", "-1s"}, wantCode: 2, want: "--shutdown-timeout"},
+		{name: "zero max connections", args: []string{"--max-connections", "0"}, wantCode: 2, want: "invalid --max-connections 0: give a positive number"},
+		{name: "negative max connections", args: []string{"--max-connections=-5"}, wantCode: 2, want: "invalid --max-connections -5"},
+		{name: "max connections not a number", args: []string{"--max-connections", "many"}, wantCode: 2, want: "-max-connections"},
 		{name: "missing static dir", args: []string{"--static-dir", "/nonexistent/dashbox-static"}, wantCode: 1, want: "/nonexistent/dashbox-static"},
 		{name: "address in use", args: []string{"--https-addr", taken.Addr().String()}, wantCode: 1, want: "already in use"},
 		{

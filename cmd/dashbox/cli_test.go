@@ -14,7 +14,7 @@ func TestHelpAndVersion(t *testing.T) {
 		want []string
 	}{
 		{[]string{"--help"}, []string{"serve", "service", "ca", "version", "DASHBOX_HTTPS_ADDR"}},
-		{[]string{"help", "serve"}, []string{"-https-addr", "-http-addr", "-domain", "-state-dir", "-static-dir", "-access-log", "-log-format", "-log-level", "-shutdown-timeout"}},
+		{[]string{"help", "serve"}, []string{"-https-addr", "-http-addr", "-domain", "-state-dir", "-static-dir", "-access-log", "-log-format", "-log-level", "-shutdown-timeout", "-max-connections"}},
 		{[]string{"serve", "--help"}, []string{"-https-addr", "(default \":443\")"}},
 		{[]string{"ca", "-h"}, []string{"-state-dir", "update-ca-certificates"}},
 		{[]string{"service", "--help"}, []string{"install", "uninstall", "--purge", "status"}},
@@ -58,6 +58,7 @@ func TestEnvironmentBacksEveryFlag(t *testing.T) {
 		"DASHBOX_DOMAIN":           "a.example.com, b.example.com",
 		"DASHBOX_LOG_LEVEL":        "debug",
 		"DASHBOX_SHUTDOWN_TIMEOUT": "3s",
+		"DASHBOX_MAX_CONNECTIONS":  "100",
 		"HOME":                     "/home/someone",
 	}
 	getenv := func(k string) string { return env[k] }
@@ -66,10 +67,10 @@ func TestEnvironmentBacksEveryFlag(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.httpsAddr != "127.0.0.1:9443" || cfg.httpAddr != "127.0.0.1:7080" || cfg.logLevel != "debug" ||
-		cfg.shutdownTimeout.String() != "3s" || strings.Join(cfg.domains, " ") != "a.example.com b.example.com" {
+		cfg.shutdownTimeout.String() != "3s" || cfg.maxConnections != 100 || strings.Join(cfg.domains, " ") != "a.example.com b.example.com" {
 		t.Fatalf("got %+v", cfg)
 	}
-	want := "--domain=a.example.com --domain=b.example.com --http-addr=127.0.0.1:7080 --https-addr=127.0.0.1:9443 --log-level=debug --shutdown-timeout=3s"
+	want := "--domain=a.example.com --domain=b.example.com --http-addr=127.0.0.1:7080 --https-addr=127.0.0.1:9443 --log-level=debug --max-connections=100 --shutdown-timeout=3s"
 	if got := strings.Join(cfg.explicit, " "); got != want {
 		t.Errorf("explicit flags:\n got %s\nwant %s", got, want)
 	}
