@@ -11,9 +11,9 @@ import (
 // systemdScript is the unit dashbox installs, as a kardianos/service v1.3.0
 // SystemdScript: {{Key}} values are filled in by kardianos/service from its
 // Config (Description, Path, Arguments, Dependencies, Name) and Options
-// (ReloadSignal, Restart, LimitNOFILE). @TimeoutStopSec@ and @Credentials@
-// are not kardianos keys; systemdScriptFor replaces them before kardianos
-// sees the script.
+// (ReloadSignal, Restart, LimitNOFILE). @TimeoutStopSec@, @MemoryMax@ and
+// @Credentials@ are not kardianos keys; systemdScriptFor replaces them
+// before kardianos sees the script.
 //
 // The unit's own comments say why each group of settings is there, since
 // `dashbox service unit` prints it for an administrator to review.
@@ -39,6 +39,11 @@ RestartSec=2
 # Covers serve's --shutdown-timeout drain, plus a margin.
 TimeoutStopSec=@TimeoutStopSec@
 LimitNOFILE={{LimitNOFILE}}
+# Memory: dashbox keeps its heap under a soft limit of 384 MiB by itself
+# (set GOMEMLIMIT in a drop-in to change it: systemctl edit dashbox,
+# Environment=GOMEMLIMIT=768MiB); past this hard ceiling the kernel ends it,
+# and Restart= starts it again. Raise both together.
+MemoryMax=@MemoryMax@
 
 # Identity and files: a user allocated by systemd while the service runs,
 # owning only its state (certificates, CA) and its logs, both mode 0700.
@@ -99,6 +104,12 @@ const (
 	// stopMargin is added to serve's shutdown timeout for TimeoutStopSec=,
 	// for closing logs and listeners after the drain.
 	stopMargin = 5 * time.Second
+	// memoryMax is the unit's MemoryMax=: the hard ceiling above serve's
+	// default soft limit (384 MiB, which the Go runtime's collector works to
+	// stay under), with room for what the runtime does not count: the
+	// binary's own pages and the kernel's socket buffers, charged to the
+	// service's cgroup.
+	memoryMax = "512M"
 )
 
 // dependencies are the [Unit] lines passed as kardianos Config.Dependencies:
@@ -147,10 +158,12 @@ func kardianosConfig(cfg Config) (*kservice.Config, error) {
 }
 
 // systemdScriptFor fills in the settings of systemdScript that kardianos has
-// no key for: the stop timeout, and the files loaded as credentials.
+// no key for: the stop timeout, the memory ceiling, and the files loaded as
+// credentials.
 func systemdScriptFor(shutdownTimeout time.Duration, creds []credential) string {
 	stop := (shutdownTimeout + stopMargin + time.Second - 1) / time.Second
 	script := strings.Replace(systemdScript, "@TimeoutStopSec@", fmt.Sprintf("%ds", stop), 1)
+	script = strings.Replace(script, "@MemoryMax@", memoryMax, 1)
 	return strings.Replace(script, "@Credentials@", credentialsSection(creds), 1)
 }
 

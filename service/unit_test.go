@@ -237,6 +237,23 @@ func TestUnitReadsBack(t *testing.T) {
 // times ten as --threshold takes it (1.5).
 const maxExposure = 15
 
+// TestUnitMemoryMax: the unit caps the service's memory above serve's soft
+// limit (384 MiB), in [Service], where systemd reads it.
+func TestUnitMemoryMax(t *testing.T) {
+	unit, err := Unit(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	service := unit[strings.Index(unit, "[Service]"):strings.Index(unit, "[Install]")]
+	m := regexp.MustCompile(`(?m)^MemoryMax=(\d+)M$`).FindStringSubmatch(service)
+	if m == nil {
+		t.Fatalf("no MemoryMax=<n>M in [Service]:\n%s", service)
+	}
+	if n, _ := strconv.Atoi(m[1]); n < 384+64 {
+		t.Errorf("MemoryMax=%sM leaves less than 64 MiB above the 384 MiB soft limit", m[1])
+	}
+}
+
 // TestUnitSystemdAnalyze has systemd judge the unit: `systemd-analyze verify`
 // for mistakes, and `systemd-analyze security --offline` for how much of the
 // system the service could reach if dashbox were compromised.

@@ -322,6 +322,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	h, _ := newLogHandler(stderr, cfg.logFormat, cfg.logLevel)
 	logger := slog.New(h)
+	applyMemoryLimit(getenv, logger)
 
 	// Bind first: a taken or privileged port must fail before any state is
 	// written.
