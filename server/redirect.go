@@ -12,8 +12,9 @@ import (
 // the target unless it is 443.
 //
 // The status is 308, not 301, so that a POST stays a POST. A request whose
-// Host header is missing or malformed gets 400: a redirect built from it would
-// send the browser somewhere nobody chose.
+// Host header is missing or malformed, or whose target is not a path (as
+// "OPTIONS *"), gets 400: a redirect built from it would send the browser
+// somewhere nobody chose.
 func NewRedirectHandler(httpsPort int) http.Handler {
 	portSuffix := ""
 	if httpsPort != 443 {
@@ -26,10 +27,18 @@ func NewRedirectHandler(httpsPort int) http.Handler {
 			http.Error(w, "400 Bad Request: missing or malformed Host header", http.StatusBadRequest)
 			return
 		}
+		// Only a path is appended: "OPTIONS *" would make
+		// "https://host*", whose host is another one.
+		uri := r.URL.RequestURI()
+		if !strings.HasPrefix(uri, "/") {
+			w.Header().Set("Connection", "close")
+			http.Error(w, "400 Bad Request: the request target is not a path", http.StatusBadRequest)
+			return
+		}
 		if strings.Contains(host, ":") { // IPv6 literal
 			host = "[" + host + "]"
 		}
-		target := "https://" + host + portSuffix + r.URL.RequestURI()
+		target := "https://" + host + portSuffix + uri
 		w.Header().Set("Location", target)
 		w.Header().Set("Connection", "close")
 		w.WriteHeader(http.StatusPermanentRedirect)

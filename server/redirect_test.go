@@ -30,10 +30,12 @@ func TestRedirectHandler(t *testing.T) {
 		{"bare ipv6 without brackets", 443, "::1", "/", "GET", 400, ""},
 		{"bad port", 443, "a.example:http", "/", "GET", 400, ""},
 		{"leading hyphen label", 443, "-a.example", "/", "GET", 400, ""},
+		{"asterisk target", 443, "a.example", "*", "OPTIONS", 400, ""},
+		{"double slash stays a path", 443, "a.example", "//evil.com/x", "GET", 308, "https://a.example//evil.com/x"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := httptest.NewRequest(tt.method, "http://placeholder"+tt.target, nil)
+			r := httptest.NewRequest(tt.method, tt.target, nil)
 			r.Host = tt.host
 			w := httptest.NewRecorder()
 			NewRedirectHandler(tt.httpsPort).ServeHTTP(w, r)
