@@ -29,6 +29,11 @@ func (c *fakeClock) add(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// idleEvents receives a value each time a test server's connection goes
+// idle: the server records that after the client may have read the
+// response.
+var idleEvents = make(chan struct{}, 1000)
+
 // limitedServer serves plain HTTP on a loopback listener capped at max, and
 // reports each connection the server has closed on the returned channel.
 func limitedServer(t *testing.T, max, perAddr int, logger *slog.Logger) (*connLimiter, *fakeClock, <-chan struct{}) {
@@ -49,8 +54,14 @@ func limitedServer(t *testing.T, max, perAddr int, logger *slog.Logger) (*connLi
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }),
 		ConnState: func(c net.Conn, s http.ConnState) {
 			l.ConnState(c, s)
-			if s == http.StateClosed {
+			switch s {
+			case http.StateClosed:
 				closed <- struct{}{}
+			case http.StateIdle:
+				select {
+				case idleEvents <- struct{}{}:
+				default:
+				}
 			}
 		},
 		ReadHeaderTimeout: time.Minute,
@@ -187,11 +198,17 @@ func TestConnLimitClosesIdleNearCap(t *testing.T) {
 	// Connects, never sends a request. The server accepts in order, so it
 	// has this one once it answers the next.
 	silent := dial(t, l, "")
+	for len(idleEvents) > 0 {
+		<-idleEvents
+	}
 	var old []*client
 	for range 3 {
 		c := dial(t, l, "")
 		c.mustGet(t, "keep-alive")
 		old = append(old, c)
+	}
+	for range 3 {
+		<-idleEvents
 	}
 	clock.add(6 * time.Second)
 	// Below the pressure mark nothing is closed, however long idle.
@@ -199,6 +216,9 @@ func TestConnLimitClosesIdleNearCap(t *testing.T) {
 	recent.mustGet(t, "keep-alive, recent")
 	for _, c := range old {
 		c.mustGet(t, "old keep-alive below the pressure mark")
+	}
+	for range 4 { // recent and the old ones are idle from now on
+		<-idleEvents
 	}
 	clock.add(6 * time.Second)
 	recent.mustGet(t, "keep-alive, recent") // idle again, from now
@@ -274,5 +294,72 @@ func TestAddrKey(t *testing.T) {
 		if got := addrKey(a).String(); got != tc.want {
 			t.Errorf("addrKey(%s) = %s, want %s", tc.addr, got, tc.want)
 		}
+	}
+}
+
+// TestServeConnectionCap: through Serve, over TLS and HTTP/2, a flood of
+// silent connections from one address past its share is reset at once and
+// logged, while a client's open connection keeps being served.
+func TestServeConnectionCap(t *testing.T) {
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	ln, client, _ := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.Proto)
+	}), Config{MaxConnections: 8, Logger: logger}) // 4 per address
+	url := "https://" + ln.HTTPSAddr().String() + "/"
+	getOK := func(what string) {
+		t.Helper()
+		resp, err := client.Get(url)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(body) != "HTTP/2.0" {
+			t.Fatalf("%s: %d %q, want 200 over HTTP/2", what, resp.StatusCode, body)
+		}
+	}
+	getOK("before the flood")
+	const flood = 10
+	conns := make([]net.Conn, flood)
+	for i := range conns {
+		c, err := net.Dial("tcp", ln.HTTPSAddr().String())
+		if err != nil {
+			if errors.Is(err, syscall.ECONNRESET) && i >= 3 {
+				continue // reset before the dial returned
+			}
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns[i] = c
+	}
+	// The client holds one slot, the first 3 silent connections the rest
+	// of the address's 4; the server accepts in order.
+	for i, c := range conns[3:] {
+		if c == nil {
+			continue
+		}
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("flood connection %d: read %v, want it reset at once", i+3, err)
+		}
+	}
+	getOK("during the flood")
+	if out := logs.String(); !strings.Contains(out, "refusing connections past the cap") || !strings.Contains(out, "listener=https") {
+		t.Errorf("the refusals were not logged:\n%s", out)
+	}
+}
+
+// TestServeWarnsAboutOpenFileLimit: a cap the open-file limit cannot hold
+// is logged at start.
+func TestServeWarnsAboutOpenFileLimit(t *testing.T) {
+	if _, ok := openFileLimit(); !ok {
+		t.Skip("no open-file limit here")
+	}
+	var logs syncBuffer
+	_, _, stop := startServer(t, http.NotFoundHandler(), Config{MaxConnections: 1 << 40, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	stop()
+	if !strings.Contains(logs.String(), "open-file limit is below") {
+		t.Errorf("no warning for a cap of 2^40 connections:\n%s", logs.String())
 	}
 }

@@ -147,6 +147,12 @@ func (l *Listeners) Serve(ctx context.Context, cfg Config) error {
 		cfg.MaxConnections = DefaultMaxConnections
 	}
 	httpsLn := newConnLimiter(l.https, "https", cfg.MaxConnections, logger)
+	if n, ok := openFileLimit(); ok && n < uint64(fdsNeeded(cfg.MaxConnections, l.http != nil)) {
+		// Past the limit, accept fails (EMFILE) and net/http retries
+		// with pauses: the listener stalls instead of refusing.
+		logger.Warn("the open-file limit is below what the connection cap may need: raise it (ulimit -n, LimitNOFILE=) or lower the cap",
+			"open_file_limit", n, "max_connections", cfg.MaxConnections, "needed", fdsNeeded(cfg.MaxConnections, l.http != nil))
+	}
 	httpsSrv := &http.Server{
 		Handler:           cfg.Handler,
 		TLSConfig:         cfg.TLSConfig,
@@ -202,6 +208,17 @@ func (l *Listeners) Serve(ctx context.Context, cfg Config) error {
 		return serveErr
 	}
 	return drainErr
+}
+
+// fdsNeeded is the number of file descriptors the connection caps may take
+// (one per connection, per listener), plus a reserve for listeners, logs,
+// state files and the --static-dir.
+func fdsNeeded(maxConns int, redirect bool) int {
+	n := maxConns + 64
+	if redirect {
+		n += maxConns
+	}
+	return n
 }
 
 // shutdown drains all servers concurrently within one deadline, and closes
