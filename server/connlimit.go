@@ -43,8 +43,9 @@ const (
 )
 
 // connLimiter is a net.Listener that caps simultaneous connections, in all
-// and per client address, and closes connections that do nothing when the
-// cap is near. A connection past a cap is accepted and closed at once with
+// and per client address, and closes connections that do nothing when a
+// cap is near: any address's near the total cap, one address's own near
+// its share. A connection past a cap is accepted and closed at once with
 // a reset (SO_LINGER 0): it costs no file descriptor beyond that moment, no
 // TIME_WAIT state, and the kernel's accept backlog keeps draining, so a
 // flood cannot keep clients with a free slot waiting behind it.
@@ -135,9 +136,16 @@ func (l *connLimiter) admit(c net.Conn) *limitedConn {
 	now := l.now()
 	l.mu.Lock()
 	var victims []*limitedConn
-	if len(l.open) >= l.pressure() && now.Sub(l.lastSweep) >= sweepInterval {
-		l.lastSweep = now
-		victims = l.sweepLocked(now)
+	if now.Sub(l.lastSweep) >= sweepInterval {
+		switch {
+		case len(l.open) >= l.pressure():
+			l.lastSweep = now
+			victims = l.sweepLocked(now, netip.Prefix{})
+		case key.IsValid() && l.perAddr > 0 && l.byAddr[key] >= l.perAddr-l.perAddr/4:
+			// One address near its share: its own connections only.
+			l.lastSweep = now
+			victims = l.sweepLocked(now, key)
+		}
 	}
 	var lc *limitedConn
 	switch {
@@ -169,11 +177,14 @@ func (l *connLimiter) pressure() int { return l.max - l.max/4 }
 
 // sweepLocked frees the slots of idle connections unused for
 // pressureIdleTimeout and of new ones without a request after
-// pressureNewTimeout, and returns them for the caller to close outside the
-// lock.
-func (l *connLimiter) sweepLocked(now time.Time) []*limitedConn {
+// pressureNewTimeout, of every address or of key's only, and returns them
+// for the caller to close outside the lock.
+func (l *connLimiter) sweepLocked(now time.Time, key netip.Prefix) []*limitedConn {
 	var victims []*limitedConn
 	for c := range l.open {
+		if key.IsValid() && c.key != key {
+			continue
+		}
 		age := now.Sub(c.since)
 		if (c.state == http.StateIdle && age >= pressureIdleTimeout) ||
 			(c.state == http.StateNew && age >= pressureNewTimeout) {

@@ -363,3 +363,30 @@ func TestServeWarnsAboutOpenFileLimit(t *testing.T) {
 		t.Errorf("no warning for a cap of 2^40 connections:\n%s", logs.String())
 	}
 }
+
+// TestConnLimitClosesIdleNearAddressShare: an address near its share has
+// its own idle connections closed sooner, and no one else's.
+func TestConnLimitClosesIdleNearAddressShare(t *testing.T) {
+	l, clock, _ := limitedServer(t, 100, 4, nil) // address pressure from 3 open
+	for len(idleEvents) > 0 {
+		<-idleEvents
+	}
+	other := dial(t, l, "127.0.0.2")
+	other.mustGet(t, "another address")
+	var own []*client
+	for range 2 {
+		c := dial(t, l, "127.0.0.1")
+		c.mustGet(t, "keep-alive")
+		own = append(own, c)
+	}
+	for range 3 {
+		<-idleEvents
+	}
+	clock.add(6 * time.Second)
+	dial(t, l, "127.0.0.1").mustGet(t, "third of the address: 2 open, below the mark")
+	dial(t, l, "127.0.0.1").mustGet(t, "fourth of the address, after the sweep")
+	for _, c := range own {
+		c.closedByServer(t, "the address's keep-alive idle for 6 s")
+	}
+	other.mustGet(t, "another address's keep-alive idle for 6 s")
+}

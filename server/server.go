@@ -65,7 +65,8 @@ type Config struct {
 	// one) may hold half of them. Connections past a cap are accepted and
 	// reset at once. From 3/4 of the cap on, idle keep-alive connections
 	// and connections that have not sent a request are closed after 5
-	// seconds. Zero means DefaultMaxConnections.
+	// seconds (an address's own, from 3/4 of its share on). Zero means
+	// DefaultMaxConnections.
 	MaxConnections int
 }
 
