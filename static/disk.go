@@ -159,6 +159,9 @@ func (d *diskDir) current(now time.Time) *openRoot {
 // serve sends the file name from the folder, or a 404. name has passed
 // requestName.
 func (d *diskDir) serve(w http.ResponseWriter, r *http.Request, name string, now time.Time, expires []string) {
+	if _, isRange := r.Header["Range"]; isRange {
+		r = fixRanges(r)
+	}
 	root := d.current(now)
 	if e := d.cache.get(root, name); e != nil {
 		setDiskHeaders(w.Header(), e.contentType, expires, e.etag)

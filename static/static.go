@@ -13,7 +13,8 @@
 //   - Text assets are sent brotli- or gzip-compressed, precompressed at build
 //     time (see internal/precompress), never compressed per request.
 //   - Range requests, HEAD, and If-None-Match lists and "*" work through
-//     http.ServeContent.
+//     http.ServeContent; a Range of more than 16 ranges gets the whole file,
+//     and a zero-length suffix range ("-0") is unsatisfiable (ranges.go).
 //
 // Nothing outside the embedded assets and the --static-dir folder can be
 // reached: no directory listings, no "..", no hidden files, no symlinks out
@@ -219,6 +220,11 @@ func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, a *asset, p
 	hdr["Expires"] = h.expires.get(now, p)
 	hdr["Content-Type"] = a.contentType
 	body, etag := a.body, a.etag
+	_, isRange := r.Header["Range"]
+	if isRange {
+		r = fixRanges(r)
+		_, isRange = r.Header["Range"]
+	}
 	if a.compressible {
 		// Every response for this URL may differ by Accept-Encoding,
 		// including identity ones, or a shared cache could hand brotli to
@@ -232,7 +238,7 @@ func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, a *asset, p
 		// body would be offsets into a representation the client cannot
 		// resume from another coding, and clients that send Range
 		// (download managers, media players) rarely ask for compression.
-		if _, isRange := r.Header["Range"]; !isRange {
+		if !isRange {
 			if c := parseAcceptEncoding(r.Header["Accept-Encoding"]).choose(&a.have); c != codingIdentity {
 				v := &a.variants[c]
 				hdr["Content-Encoding"] = v.encoding
