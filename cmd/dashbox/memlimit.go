@@ -9,8 +9,8 @@ import (
 
 // defaultMemoryLimit is the soft memory limit serve sets when GOMEMLIMIT is
 // not set: above it the Go runtime collects garbage harder (using up to half
-// the CPU) instead of growing. Idle, dashbox holds about 17 MiB; a full
-// HTTPS listener (--max-connections at its default) about 200 MiB more. The
+// the CPU) instead of growing. Idle, dashbox holds about 15 MiB; a full
+// HTTPS listener (--max-connections at its default) about 150 MiB more. The
 // limit is soft, so a larger live heap still works, slower; the unit's
 // MemoryMax= (512M) is the hard ceiling above it, with room for what the
 // runtime does not count (the binary's pages, the kernel's socket buffers).

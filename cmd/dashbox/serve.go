@@ -110,7 +110,7 @@ func parseServe(args []string, getenv func(string) string, stdout io.Writer) (*s
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "format of the error and event log on stderr: text or json")
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "least severe level logged: debug, info, warn or error")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", server.DefaultShutdownTimeout, "how long in-flight requests may take to finish after SIGTERM")
-	fs.IntVar(&cfg.maxConnections, "max-connections", server.DefaultMaxConnections, "cap on simultaneous `connections` per listener (HTTPS, and the HTTP redirect apart); one client address may hold half; past the cap a connection is reset at once; from 3/4 of it, idle keep-alives are closed after 5 s. The default serves several hundred browsers in about 200 MiB")
+	fs.IntVar(&cfg.maxConnections, "max-connections", server.DefaultMaxConnections, "cap on simultaneous `connections` per listener (HTTPS, and the HTTP redirect apart); one client address may hold half; past the cap a connection is reset at once; from 3/4 of it, idle keep-alives are closed after 5 s. The default serves several hundred browsers in about 150 MiB")
 	fs.BoolVar(&cfg.acme, "acme", true, "get publicly trusted certificates for --domain names from an ACME CA (Let's Encrypt unless --acme-ca); false keeps every name on the local CA")
 	fs.BoolVar(&cfg.acmeStaging, "acme-staging", false, "use Let's Encrypt's staging CA: untrusted certificates, generous limits; try a set-up there first")
 	fs.StringVar(&cfg.acmeCA, "acme-ca", "", "`URL` of another ACME CA's directory, such as a private step-ca (https://ca.example.com/acme/acme/directory)")
