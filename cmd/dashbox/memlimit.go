@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"log/slog"
 	"math"
 	"runtime/debug"
 )
@@ -26,15 +25,15 @@ func memoryLimit(getenv func(string) string) (limit int64, set bool) {
 	return defaultMemoryLimit, true
 }
 
-// applyMemoryLimit sets the limit memoryLimit decides and logs the one in
-// effect.
-func applyMemoryLimit(getenv func(string) string, logger *slog.Logger) {
+// applyMemoryLimit sets the limit memoryLimit decides, and returns the
+// limit in effect and where it comes from as log attributes.
+func applyMemoryLimit(getenv func(string) string) []any {
 	source := "GOMEMLIMIT"
 	if limit, set := memoryLimit(getenv); set {
 		debug.SetMemoryLimit(limit)
 		source = "default"
 	}
-	logger.Info("soft memory limit", "limit", formatMemoryLimit(debug.SetMemoryLimit(-1)), "source", source)
+	return []any{"limit", formatMemoryLimit(debug.SetMemoryLimit(-1)), "source", source}
 }
 
 // formatMemoryLimit writes a limit in MiB, or "off".

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"encoding/json"
 	"math"
+	"os/exec"
 	"testing"
 )
 
@@ -28,5 +31,52 @@ func TestFormatMemoryLimit(t *testing.T) {
 		if got := formatMemoryLimit(n); got != want {
 			t.Errorf("formatMemoryLimit(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// TestServeLogsMemoryLimit: the binary sets 384 MiB unless GOMEMLIMIT is
+// set, and logs the limit in effect before it serves.
+func TestServeLogsMemoryLimit(t *testing.T) {
+	for _, tc := range []struct {
+		env                 []string
+		wantLimit, wantFrom string
+	}{
+		{nil, "384 MiB", "default"},
+		{[]string{"GOMEMLIMIT=1GiB"}, "1024 MiB", "GOMEMLIMIT"},
+		{[]string{"GOMEMLIMIT=off"}, "off", "GOMEMLIMIT"},
+	} {
+		t.Run(tc.wantLimit, func(t *testing.T) {
+			cmd := exec.Command(mustBinary(t), "serve", "--https-addr", "127.0.0.1:0", "--http-addr", "",
+				"--log-format", "json", "--access-log", "off", "--state-dir", t.TempDir())
+			cmd.Env = append([]string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir()}, tc.env...)
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { cmd.Process.Kill(); cmd.Wait() }()
+			var got map[string]any
+			sc := bufio.NewScanner(stderr)
+			for sc.Scan() {
+				var ev map[string]any
+				if json.Unmarshal(sc.Bytes(), &ev) != nil {
+					continue
+				}
+				if ev["msg"] == "soft memory limit" {
+					got = ev
+				}
+				if ev["msg"] == "serving" {
+					break
+				}
+			}
+			if got == nil {
+				t.Fatal(`no "soft memory limit" line before "serving"`)
+			}
+			if got["limit"] != tc.wantLimit || got["source"] != tc.wantFrom {
+				t.Errorf("logged limit %v from %v, want %s from %s", got["limit"], got["source"], tc.wantLimit, tc.wantFrom)
+			}
+		})
 	}
 }

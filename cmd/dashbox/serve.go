@@ -322,7 +322,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	h, _ := newLogHandler(stderr, cfg.logFormat, cfg.logLevel)
 	logger := slog.New(h)
-	applyMemoryLimit(getenv, logger)
+	memLimit := applyMemoryLimit(getenv)
 
 	// Bind first: a taken or privileged port must fail before any state is
 	// written.
@@ -384,6 +384,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		deps.HSTS = func(r *http.Request) bool { return certs.PubliclyTrusted(r.TLS.ServerName) }
 	}
 
+	// Logged once start-up has passed every check, whose failures are one
+	// line on stderr.
+	logger.Info("soft memory limit", memLimit...)
 	served = true
 	stopNotify := context.AfterFunc(ctx, func() { service.Notify("STOPPING=1") })
 	defer stopNotify()
