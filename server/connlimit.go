@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -98,10 +99,13 @@ type limitedConn struct {
 	l   *connLimiter
 	key netip.Prefix // client address or /64; invalid for non-IP addresses
 
-	// Guarded by l.mu.
-	state   http.ConnState
-	since   time.Time // when state was entered
-	counted bool      // still in l.open
+	// state and since are atomics so that the ConnState hook, called
+	// twice per HTTP/1.1 request, takes no lock: since is set before
+	// state, so a sweep that sees a state sees at least its start.
+	state atomic.Int32 // an http.ConnState
+	since atomic.Int64 // Unix nanoseconds when the connection last went new or idle
+
+	counted bool // still in l.open; guarded by l.mu
 }
 
 // Close closes the connection and frees its slot.
@@ -157,7 +161,9 @@ func (l *connLimiter) admit(c net.Conn) *limitedConn {
 		l.refusedIP++
 		l.logRefusalsLocked(now)
 	default:
-		lc = &limitedConn{Conn: c, l: l, key: key, state: http.StateNew, since: now, counted: true}
+		lc = &limitedConn{Conn: c, l: l, key: key, counted: true}
+		lc.since.Store(now.UnixNano())
+		lc.state.Store(int32(http.StateNew))
 		l.open[lc] = struct{}{}
 		if key.IsValid() {
 			l.byAddr[key]++
@@ -186,9 +192,10 @@ func (l *connLimiter) sweepLocked(now time.Time, key netip.Prefix) []*limitedCon
 		if key.IsValid() && c.key != key {
 			continue
 		}
-		age := now.Sub(c.since)
-		if (c.state == http.StateIdle && age >= pressureIdleTimeout) ||
-			(c.state == http.StateNew && age >= pressureNewTimeout) {
+		state := http.ConnState(c.state.Load())
+		age := time.Duration(now.UnixNano() - c.since.Load())
+		if (state == http.StateIdle && age >= pressureIdleTimeout) ||
+			(state == http.StateNew && age >= pressureNewTimeout) {
 			victims = append(victims, c)
 		}
 	}
@@ -238,10 +245,10 @@ func (l *connLimiter) ConnState(c net.Conn, state http.ConnState) {
 	if !ok || lc.l != l {
 		return
 	}
-	now := l.now()
-	l.mu.Lock()
-	lc.state, lc.since = state, now
-	l.mu.Unlock()
+	if state == http.StateIdle {
+		lc.since.Store(l.now().UnixNano())
+	}
+	lc.state.Store(int32(state))
 }
 
 // addrKey is what the per-address cap counts by: the IPv4 address, or the

@@ -279,7 +279,7 @@ func TestConnLimitStateThroughTLS(t *testing.T) {
 	}
 	defer c.Close()
 	l.ConnState(tls.Server(c, &tls.Config{}), http.StateIdle)
-	if s := c.(*limitedConn).state; s != http.StateIdle {
+	if s := http.ConnState(c.(*limitedConn).state.Load()); s != http.StateIdle {
 		t.Fatalf("state %v, want idle", s)
 	}
 }
@@ -389,4 +389,32 @@ func TestConnLimitClosesIdleNearAddressShare(t *testing.T) {
 		c.closedByServer(t, "the address's keep-alive idle for 6 s")
 	}
 	other.mustGet(t, "another address's keep-alive idle for 6 s")
+}
+
+// BenchmarkConnState is what the limiter adds to each HTTP/1.1 request:
+// the server reports the connection active, then idle again.
+func BenchmarkConnState(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := newConnLimiter(ln, "bench", DefaultMaxConnections, slog.New(slog.DiscardHandler))
+	defer l.Close()
+	go func() {
+		if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+			defer c.Close()
+			io.Copy(io.Discard, c)
+		}
+	}()
+	c, err := l.Accept()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	tc := tls.Server(c, &tls.Config{})
+	b.ReportAllocs()
+	for b.Loop() {
+		l.ConnState(tc, http.StateActive)
+		l.ConnState(tc, http.StateIdle)
+	}
 }
