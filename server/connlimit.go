@@ -39,9 +39,9 @@ const (
 	// for ones to close near the cap: a scan of 4096 connections takes tens
 	// of microseconds, and a flood must not make one per accept.
 	sweepInterval = 100 * time.Millisecond
-	// refusalLogInterval is how often, at most, refused connections are
+	// connRefusalLogInterval is how often, at most, refused connections are
 	// logged: a flood must not flood the log too.
-	refusalLogInterval = time.Minute
+	connRefusalLogInterval = time.Minute
 )
 
 // connLimiter is a net.Listener that caps simultaneous connections, in all
@@ -222,10 +222,10 @@ func (l *connLimiter) removeLocked(c *limitedConn) {
 }
 
 // logRefusalsLocked logs the refusals counted since the last such line, at
-// most once per refusalLogInterval. A flood gets its first line at once;
+// most once per connRefusalLogInterval. A flood gets its first line at once;
 // later lines carry the number refused in between.
 func (l *connLimiter) logRefusalsLocked(now time.Time) {
-	if !l.lastLog.IsZero() && now.Sub(l.lastLog) < refusalLogInterval {
+	if !l.lastLog.IsZero() && now.Sub(l.lastLog) < connRefusalLogInterval {
 		return
 	}
 	l.logger.Warn("refusing connections past the cap (at most one such line a minute)",
