@@ -43,9 +43,10 @@ const (
 // the same NAT cannot lock it out, and a guesser without one gains
 // nothing.
 //
-// The key is random and made when the server starts, never stored: a
-// restart invalidates every cookie, which costs each browser nothing but
-// one login counted by its address again. A stolen cookie lets its thief
+// The key comes from BasicAuthConfig.DeviceKey (dashbox keeps it in its
+// state directory, so cookies outlive restarts), or is made at start and
+// lost with the process: then a restart costs each browser one login
+// counted by its address again. A stolen cookie lets its thief
 // guess that one user's password at the rate of one address, for 30 days
 // at most; it cannot be made without knowing a password.
 type deviceCookies struct {

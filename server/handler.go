@@ -46,6 +46,10 @@ type Deps struct {
 	// LoginLimiter slows down password guessing per client address when
 	// Users is set; nil does not limit.
 	LoginLimiter LoginLimiter
+	// DeviceKey signs the device cookies that exempt browsers which logged
+	// in before from their address's block (BasicAuthConfig.DeviceKey);
+	// nil makes a key that ends with the process.
+	DeviceKey []byte
 	// AllowedNetworks, when not empty, are the only client networks
 	// served anything but /healthz; other clients get 403 (AllowNetworks).
 	AllowedNetworks []netip.Prefix
@@ -63,7 +67,7 @@ func NewHandler(d Deps) http.Handler {
 	}
 	login := noMiddleware
 	if d.Users != nil {
-		login = BasicAuth(d.Users, d.LoginLimiter, d.Logger)
+		login = NewBasicAuth(BasicAuthConfig{Users: d.Users, Limiter: d.LoginLimiter, Logger: d.Logger, DeviceKey: d.DeviceKey})
 	}
 	h := Recoverer(d.Logger)(routes(d, AllowNetworks(d.AllowedNetworks), login))
 	if d.HSTS != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"path/filepath"
 	"strings"
 
 	"github.com/dashbox/dashbox/auth"
@@ -11,6 +12,10 @@ import (
 // authPollInterval is how often serve checks --auth-file for a change; zero
 // is auth.DefaultPollInterval. Tests shorten it.
 var authPollInterval = 0 * auth.DefaultPollInterval
+
+// deviceKeyFile, in the state directory, holds the key of the login device
+// cookies, so that they stay valid across restarts.
+const deviceKeyFile = "device-cookie.key"
 
 // validateAccess checks --auth-file (readable, every hash bcrypt) and
 // --allow (networks), without keeping anything open.
@@ -33,7 +38,8 @@ func (c *serveConfig) validateAccess() error {
 
 // openAccess opens --auth-file for serving, watched for changes until the
 // returned Htpasswd is closed, and fills in deps' access control. Without
-// --auth-file it returns nil.
+// --auth-file it returns nil. The device cookies' key is kept in the state
+// directory.
 func openAccess(c *serveConfig, deps *server.Deps, logger *slog.Logger) (*auth.Htpasswd, error) {
 	deps.AllowedNetworks = c.allowNets
 	if len(c.allowNets) > 0 {
@@ -50,7 +56,16 @@ func openAccess(c *serveConfig, deps *server.Deps, logger *slog.Logger) (*auth.H
 	if err != nil {
 		return nil, err
 	}
+	key, replaced, err := auth.LoadDeviceKey(filepath.Join(c.stateDir, deviceKeyFile))
+	if err != nil {
+		users.Close()
+		return nil, err
+	}
+	if replaced {
+		logger.Warn("the device cookie key was damaged and is replaced: browsers log in once more", "file", filepath.Join(c.stateDir, deviceKeyFile))
+	}
 	deps.Users = users
 	deps.LoginLimiter = auth.NewLimiter(auth.LimiterConfig{})
+	deps.DeviceKey = key
 	return users, nil
 }

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/dashbox/dashbox/server"
 )
 
 // writeHtpasswd writes an htpasswd file with users (name, password,
@@ -567,3 +569,50 @@ func readBytes(t *testing.T, path string) []byte {
 }
 
 func readString(t *testing.T, path string) string { return string(readBytes(t, path)) }
+
+// TestServeDeviceCookieSurvivesRestart: a browser that logged in keeps its
+// device cookie's exemption from its address's block after dashbox
+// restarts with the same state directory (the key is kept there), while a
+// client without the cookie from that address is refused.
+func TestServeDeviceCookieSurvivesRestart(t *testing.T) {
+	htpasswd := writeHtpasswd(t, filepath.Join(t.TempDir(), "htpasswd"), "ann", "right")
+	stateDir := t.TempDir()
+	first := mustStart(t, "--auth-file", htpasswd, "--state-dir", stateDir)
+	c := clientFrom(first, "127.0.0.1")
+	resp, _ := request{method: "GET", url: first.url("/apps/app0"), user: "ann", pass: "right"}.do(t, c)
+	c.CloseIdleConnections()
+	var device *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if ck.Name == server.DeviceCookie {
+			device = ck
+		}
+	}
+	if resp.StatusCode != 200 || device == nil {
+		t.Fatalf("login: %d, device cookie %v; want 200 and a %s cookie", resp.StatusCode, device, server.DeviceCookie)
+	}
+	if err := first.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	second := mustStart(t, "--auth-file", htpasswd, "--state-dir", stateDir)
+	c = clientFrom(second, "127.0.0.1")
+	defer c.CloseIdleConnections()
+	page := second.url("/apps/app0")
+	for i := 1; i <= 11; i++ {
+		status(t, c, page, "ann", "guess"+strconv.Itoa(i))
+	}
+	if got := status(t, c, page, "ann", "right"); got != 429 {
+		t.Errorf("the right password without the device cookie from the blocked address: %d, want 429", got)
+	}
+	req, _ := http.NewRequest("GET", page, nil)
+	req.SetBasicAuth("ann", "right")
+	req.AddCookie(&http.Cookie{Name: device.Name, Value: device.Value})
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("the right password with the device cookie from before the restart: %d, want 200", resp.StatusCode)
+	}
+}
