@@ -5,12 +5,12 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
-	"io/fs"
 	"log/slog"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/filewatch"
 )
 
 // DefaultPollInterval is how often Htpasswd checks its file for a change:
@@ -55,8 +55,7 @@ type Htpasswd struct {
 	current  atomic.Pointer[users]
 	cacheKey [32]byte
 
-	mu   sync.Mutex // serializes reloads
-	seen fs.FileInfo
+	watch *filewatch.Watcher // serializes reloads
 
 	cacheMu  sync.Mutex
 	verified map[[32]byte]string // digest of name and password -> the hash it matched
@@ -75,7 +74,7 @@ func OpenHtpasswd(path string, opts Options) (*Htpasswd, error) {
 	}
 	h := &Htpasswd{path: path, logger: opts.Logger, verified: map[[32]byte]string{}, done: make(chan struct{})}
 	rand.Read(h.cacheKey[:])
-	h.seen, _ = os.Stat(path)
+	h.watch = filewatch.New(h.load, path)
 	u, err := loadHtpasswd(path)
 	if err != nil {
 		return nil, err
@@ -96,16 +95,7 @@ func OpenHtpasswd(path string, opts Options) (*Htpasswd, error) {
 	}
 	go func() {
 		defer close(h.done)
-		tick := time.NewTicker(interval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				h.reload(false)
-			}
-		}
+		h.watch.Poll(ctx, interval)
 	}()
 	return h, nil
 }
@@ -126,18 +116,11 @@ func (h *Htpasswd) Users() int { return len(h.current.Load().hashes) }
 // Reload reads the file again now, even if it looks unchanged (SIGHUP). A
 // replacement that cannot be used is logged and returned, and the previous
 // users stay.
-func (h *Htpasswd) Reload() error { return h.reload(true) }
+func (h *Htpasswd) Reload() error { return h.watch.Reload() }
 
-func (h *Htpasswd) reload(force bool) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	st, _ := os.Stat(h.path)
-	if !force && !changed(h.seen, st) {
-		return nil
-	}
-	// Remember what was seen even if it is broken: it is reported once,
-	// then again only when the file changes again.
-	h.seen = st
+// load replaces the users with the file's; the watcher calls it when the
+// file changed, one call at a time.
+func (h *Htpasswd) load() error {
 	u, err := loadHtpasswd(h.path)
 	if err != nil {
 		h.logger.Error("htpasswd file changed but cannot be used; the previous users can still log in",
@@ -154,16 +137,6 @@ func (h *Htpasswd) logWarnings(u *users) {
 	for _, w := range u.warnings {
 		h.logger.Warn("htpasswd file: "+w, "file", h.path)
 	}
-}
-
-// changed reports whether a file differs from when it was last seen: a new
-// modification time or size, or another file at the path (a rename into
-// place).
-func changed(old, cur fs.FileInfo) bool {
-	if old == nil || cur == nil {
-		return old != cur
-	}
-	return !os.SameFile(old, cur) || !old.ModTime().Equal(cur.ModTime()) || old.Size() != cur.Size()
 }
 
 // Verified reports, without a bcrypt check (a SHA-256 digest and a map

@@ -6,15 +6,15 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net"
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/filewatch"
 )
 
 // FilesConfig names an administrator's certificate and key, served instead
@@ -188,14 +188,13 @@ type certFiles struct {
 
 	current atomic.Pointer[KeyPair]
 
-	mu   sync.Mutex // serializes reloads
-	seen [2]fs.FileInfo
+	watch *filewatch.Watcher // serializes reloads
 }
 
 // newCertFiles loads the files once; an error here stops start-up.
 func newCertFiles(cfg FilesConfig, domains []string, logger *slog.Logger) (*certFiles, error) {
 	f := &certFiles{cfg: cfg, domains: domains, logger: logger, onChange: func(*KeyPair, error) {}}
-	f.seen = f.stat()
+	f.watch = filewatch.New(f.replace, cfg.CertFile, cfg.KeyFile)
 	kp, err := f.load()
 	if err != nil {
 		return nil, err
@@ -215,35 +214,10 @@ func (f *certFiles) load() (*KeyPair, error) {
 	return kp, nil
 }
 
-func (f *certFiles) stat() [2]fs.FileInfo {
-	var st [2]fs.FileInfo
-	st[0], _ = os.Stat(f.cfg.CertFile)
-	st[1], _ = os.Stat(f.cfg.KeyFile)
-	return st
-}
-
-// changed reports whether a file differs from when it was last seen: a new
-// modification time or size, or another file at the path (a rename into
-// place, or a symlink moved to a new target as certbot does).
-func changed(old, cur fs.FileInfo) bool {
-	if old == nil || cur == nil {
-		return old != cur
-	}
-	return !os.SameFile(old, cur) || !old.ModTime().Equal(cur.ModTime()) || old.Size() != cur.Size()
-}
-
-// reload loads the files again if they changed since last seen, or always
-// if force (SIGHUP). It returns the error that kept a replacement out.
-func (f *certFiles) reload(force bool) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	st := f.stat()
-	if !force && !changed(f.seen[0], st[0]) && !changed(f.seen[1], st[1]) {
-		return nil
-	}
-	// Remember what was seen even if it is broken: it is reported once,
-	// then again only when the files change again.
-	f.seen = st
+// replace serves the files' pair instead of the current one if it can be
+// served, and returns the error that kept a replacement out. The watcher
+// calls it when the files changed (or on SIGHUP), one call at a time.
+func (f *certFiles) replace() error {
 	kp, err := f.load()
 	if err != nil {
 		f.logger.Error("certificate files changed but cannot be served; still serving the previous certificate",

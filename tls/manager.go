@@ -468,7 +468,7 @@ func (m *Manager) ReloadFiles() error {
 	if m.files == nil {
 		return nil
 	}
-	return m.files.reload(true)
+	return m.files.watch.Reload()
 }
 
 // CA returns the local CA, whose root users trust.
@@ -496,16 +496,7 @@ func (m *Manager) pollFiles() {
 	if interval <= 0 {
 		interval = DefaultFilePollInterval
 	}
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-m.ctx.Done():
-			return
-		case <-tick.C:
-			m.files.reload(false) // logs its own errors
-		}
-	}
+	m.files.watch.Poll(m.ctx, interval) // replace logs its own errors
 }
 
 // onEvent records certmagic's renewal events in the certificate status: a
