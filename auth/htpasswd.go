@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/dashbox/dashbox/internal/patherr"
 )
 
 // DefaultCost is the bcrypt cost SetPassword hashes with unless told
@@ -178,13 +180,9 @@ func loadHtpasswd(path string) (*users, error) {
 	return u, nil
 }
 
-// unwrapPathError drops the path and operation os.PathError repeats.
-func unwrapPathError(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
-}
+// unwrapPathError drops the path and operation os.PathError repeats, for
+// messages that name the path themselves.
+var unwrapPathError = patherr.Cause
 
 // shellWord quotes s for a shell command line in a message, when needed.
 func shellWord(s string) string {

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/user"
-	"strconv"
+
+	"github.com/dashbox/dashbox/internal/osuser"
+	"github.com/dashbox/dashbox/internal/patherr"
 )
 
 // stateDirMode is the mode of the state directory and every directory in it:
@@ -74,23 +75,10 @@ func CheckStateDir(dir string) error {
 
 // currentUser describes the user dashbox runs as, like "nobody (uid 65534)",
 // because permission errors are fixed with chown and the user must be named.
-func currentUser() string {
-	return fmt.Sprintf("%s (uid %d)", currentUserName(), os.Geteuid())
-}
+var currentUser = osuser.Describe
 
-func currentUserName() string {
-	uid := strconv.Itoa(os.Geteuid())
-	if u, err := user.LookupId(uid); err == nil && u.Username != "" {
-		return u.Username
-	}
-	return uid
-}
+// currentUserName is that user's name (or uid), for a chown command line.
+var currentUserName = osuser.Name
 
 // unwrapPathError drops the path from err when the message already names it.
-func unwrapPathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
+var unwrapPathError = patherr.Cause
