@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -35,9 +37,30 @@ func TestStrictTransportSecurity(t *testing.T) {
 	}
 }
 
-// HSTS of at least a year: what browsers' preload lists require.
+// HSTS of at least a year: what browsers' preload lists require. The
+// header's directives are parsed (RFC 6797 section 6.1), so a longer max-age
+// or added directives such as includeSubDomains still pass.
 func TestHSTSValueIsAtLeastAYear(t *testing.T) {
-	if HSTSValue != "max-age=31536000" {
-		t.Errorf("HSTSValue = %q", HSTSValue)
+	const year = 365 * 24 * 60 * 60 // 31536000 seconds
+	maxAge := -1
+	for _, directive := range strings.Split(HSTSValue, ";") {
+		name, value, _ := strings.Cut(strings.TrimSpace(directive), "=")
+		if !strings.EqualFold(name, "max-age") {
+			continue
+		}
+		if maxAge != -1 {
+			t.Fatalf("HSTSValue %q has max-age twice", HSTSValue)
+		}
+		n, err := strconv.Atoi(strings.Trim(value, `"`))
+		if err != nil || n < 0 {
+			t.Fatalf("HSTSValue %q: max-age %q is not a number of seconds", HSTSValue, value)
+		}
+		maxAge = n
+	}
+	if maxAge == -1 {
+		t.Fatalf("HSTSValue %q has no max-age", HSTSValue)
+	}
+	if maxAge < year {
+		t.Errorf("HSTSValue %q: max-age %d is less than a year (%d)", HSTSValue, maxAge, year)
 	}
 }
