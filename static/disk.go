@@ -9,12 +9,14 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/osuser"
+	"github.com/dashbox/dashbox/internal/patherr"
 )
 
 // ValidateDir checks that dir can serve as --static-dir: it exists, is a
@@ -47,23 +49,11 @@ func ValidateDir(dir string) error {
 
 // currentUser names the user dashbox runs as, the one permissions must
 // allow (often a service user, not the operator reading the message).
-func currentUser() string {
-	uid := strconv.Itoa(os.Getuid())
-	if u, err := user.LookupId(uid); err == nil {
-		return u.Username + " (uid " + uid + ")"
-	}
-	return "uid " + uid
-}
+var currentUser = osuser.Describe
 
 // pathErrText drops the path from a *fs.PathError, which the messages above
 // already name.
-func pathErrText(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
-}
+func pathErrText(err error) string { return patherr.Cause(err).Error() }
 
 // diskDir serves files from the operator's folder through an os.Root, so no
 // name, symlink or race can reach a file outside it: the kernel resolves
