@@ -5,10 +5,9 @@ package pages
 // callback runs after the first because its city input is the first's
 // output, as in Dash.
 var app10 = Dashboard{
-	Path:          "/apps/app10",
-	Title:         "Countries and cities",
-	Description:   "Chained callbacks: the country sets the city options, the first city is selected, and a sentence names both.",
-	CallbackNames: []string{"cities", "sentence"},
+	Path:        "/apps/app10",
+	Title:       "Countries and cities",
+	Description: "Chained callbacks: the country sets the city options, the first city is selected, and a sentence names both.",
 	Build: func(*Data) (Content, error) {
 		cities := map[string][]string{
 			"America": {"New York City", "San Francisco", "Cincinnati"},

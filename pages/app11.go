@@ -3,10 +3,9 @@ package pages
 // app11 is the demo's two inputs, one output: the output follows every
 // change of either input.
 var app11 = Dashboard{
-	Path:          "/apps/app11",
-	Title:         "Two inputs",
-	Description:   "Two text inputs and one output, updated on every change of either.",
-	CallbackNames: []string{"both"},
+	Path:        "/apps/app11",
+	Title:       "Two inputs",
+	Description: "Two text inputs and one output, updated on every change of either.",
 	Build: func(*Data) (Content, error) {
 		return Content{
 			Layout: []Component{

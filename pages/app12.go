@@ -3,10 +3,9 @@ package pages
 // app12 is app11 with State: typing changes nothing until Submit is
 // pressed; the output then shows both inputs and counts the presses.
 var app12 = Dashboard{
-	Path:          "/apps/app12",
-	Title:         "Two inputs and Submit",
-	Description:   "The same two inputs as State: the output changes only when Submit is pressed, and counts the presses.",
-	CallbackNames: []string{"submit"},
+	Path:        "/apps/app12",
+	Title:       "Two inputs and Submit",
+	Description: "The same two inputs as State: the output changes only when Submit is pressed, and counts the presses.",
 	Build: func(*Data) (Content, error) {
 		return Content{
 			Layout: []Component{

@@ -13,10 +13,9 @@ import (
 // wheel, or the toolbox's box zoom) goes to the server, which shows it as
 // JSON in four panels.
 var app13 = Dashboard{
-	Path:          "/apps/app13",
-	Title:         "Chart events",
-	Description:   "A scatter whose hover, click, selection (box or lasso) and zoom events are shown as JSON in four panels.",
-	CallbackNames: []string{"hover-data", "click-data", "selected-data", "relayout-data"},
+	Path:        "/apps/app13",
+	Title:       "Chart events",
+	Description: "A scatter whose hover, click, selection (box or lasso) and zoom events are shown as JSON in four panels.",
 	Build: func(*Data) (Content, error) {
 		c := newScatter("basic-interactions",
 			charts.WithTitleOpts(opts.Title{Title: "Hover, click, select or zoom"}),

@@ -9,10 +9,9 @@ import (
 // hovering over a country redraws two time series for it, one per
 // indicator.
 var app14 = Dashboard{
-	Path:          "/apps/app14",
-	Title:         "Crossfilter: indicators over time",
-	Description:   "Hover over a country in the indicators scatter to redraw two time series for it.",
-	CallbackNames: []string{"scatter", "x-time-series", "y-time-series"},
+	Path:        "/apps/app14",
+	Title:       "Crossfilter: indicators over time",
+	Description: "Hover over a country in the indicators scatter to redraw two time series for it.",
 	Build: func(d *Data) (Content, error) {
 		g, err := d.Gapminder()
 		if err != nil {

@@ -12,10 +12,9 @@ import (
 // chart (box or lasso, from its toolbox) and all three highlight the rows
 // inside every selection made so far.
 var app15 = Dashboard{
-	Path:          "/apps/app15",
-	Title:         "Generic crossfilter",
-	Description:   "Three scatters over a six-column data set: a selection in any one highlights the rows inside all selections, in all three.",
-	CallbackNames: []string{"select"},
+	Path:        "/apps/app15",
+	Title:       "Generic crossfilter",
+	Description: "Three scatters over a six-column data set: a selection in any one highlights the rows inside all selections, in all three.",
 	Build: func(d *Data) (Content, error) {
 		rows := d.Random()
 		ids := []string{"g1", "g2", "g3"}

@@ -9,10 +9,9 @@ import (
 // dropdown, the care gaps closed and still open at each monthly run as
 // bars, and the close rate as a line on a second axis.
 var app16 = Dashboard{
-	Path:          "/apps/app16/quality_measures",
-	Title:         "Quality measures",
-	Description:   "Closed and open care gaps as bars and the close rate as a line on a second axis, by run month, for the chosen measure.",
-	CallbackNames: []string{"measure"},
+	Path:        "/apps/app16/quality_measures",
+	Title:       "Quality measures",
+	Description: "Closed and open care gaps as bars and the close rate as a line on a second axis, by run month, for the chosen measure.",
 	Build: func(d *Data) (Content, error) {
 		q := d.Quality()
 		measures := OptionsOf(q.Measures...)

@@ -10,10 +10,9 @@ import (
 // stays in view; and a virtualised table over a list far too long to send,
 // of which the browser holds only the rows near the view.
 var app17 = Dashboard{
-	Path:          "/apps/app17",
-	Title:         "Data tables",
-	Description:   "Tables over the Titanic passenger list: first rows, pages of ten, vertical scroll, a fixed header, and a virtualised table of 100,000 rows.",
-	CallbackNames: []string{"page", "window"},
+	Path:        "/apps/app17",
+	Title:       "Data tables",
+	Description: "Tables over the Titanic passenger list: first rows, pages of ten, vertical scroll, a fixed header, and a virtualised table of 100,000 rows.",
 	Build: func(d *Data) (Content, error) {
 		list := d.Passengers()
 		all := make([][]string, list.Count)

@@ -3,10 +3,9 @@ package pages
 // app6 is the demo's first callback: the server echoes a text input as the
 // user types.
 var app6 = Dashboard{
-	Path:          "/apps/app6",
-	Title:         "Echo",
-	Description:   "A text input whose value the server echoes as you type.",
-	CallbackNames: []string{"echo"},
+	Path:        "/apps/app6",
+	Title:       "Echo",
+	Description: "A text input whose value the server echoes as you type.",
 	Build: func(*Data) (Content, error) {
 		return Content{
 			Layout: []Component{

@@ -3,10 +3,9 @@ package pages
 // app7 is the demo's Gapminder chart with a year slider: moving the slider
 // asks the server for that year's bubbles, and the chart animates to them.
 var app7 = Dashboard{
-	Path:          "/apps/app7",
-	Title:         "Gapminder by year",
-	Description:   "GDP per capita against life expectancy by country, with a year slider from 1952 to 2007; the chart animates to the chosen year.",
-	CallbackNames: []string{"year"},
+	Path:        "/apps/app7",
+	Title:       "Gapminder by year",
+	Description: "GDP per capita against life expectancy by country, with a year slider from 1952 to 2007; the chart animates to the chosen year.",
 	Build: func(d *Data) (Content, error) {
 		g, err := d.Gapminder()
 		if err != nil {

@@ -12,10 +12,9 @@ import (
 // axis, a linear or log scale for each, and a year; the scatter shows every
 // country.
 var app8 = Dashboard{
-	Path:          "/apps/app8",
-	Title:         "Indicators",
-	Description:   "Two indicator dropdowns, a linear or log scale for each, and a year slider: a scatter of the countries.",
-	CallbackNames: []string{"scatter"},
+	Path:        "/apps/app8",
+	Title:       "Indicators",
+	Description: "Two indicator dropdowns, a linear or log scale for each, and a year slider: a scatter of the countries.",
 	Build: func(d *Data) (Content, error) {
 		g, err := d.Gapminder()
 		if err != nil {

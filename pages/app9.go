@@ -8,10 +8,9 @@ import (
 // app9 is the demo's multiple outputs page: one number in, five results
 // out.
 var app9 = Dashboard{
-	Path:          "/apps/app9",
-	Title:         "Powers",
-	Description:   "A number input with five outputs: x squared, x cubed, 2 to the x, 3 to the x and x to the x.",
-	CallbackNames: []string{"powers"},
+	Path:        "/apps/app9",
+	Title:       "Powers",
+	Description: "A number input with five outputs: x squared, x cubed, 2 to the x, 3 to the x and x to the x.",
 	Build: func(*Data) (Content, error) {
 		return Content{
 			Layout: []Component{

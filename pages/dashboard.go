@@ -13,11 +13,15 @@ import (
 
 // A Dashboard is one page of dashboards, declared in one Go file and listed
 // in registry.go. What the home page and the router need (Path, Title,
-// Description, CallbackNames) is plain data, known when dashbox starts;
-// what the page shows and how it responds is made by Build, from the data
-// sets, when the page or one of its callbacks is first asked for (or in
-// New: see Options.RenderOnFirstRequest). So a server holds in memory only
-// the dashboards, and the data sets, that people open.
+// Description) is plain data, known when dashbox starts; what the page
+// shows and how it responds is made by Build, from the data sets, when the
+// page or one of its callbacks is first asked for (or in New: see
+// Options.RenderOnFirstRequest). So a server holds in memory only the
+// dashboards, and the data sets, that people open.
+//
+// A dashboard's callbacks are declared once, in what Build returns: one
+// route, Path + "/callback/{name}", stands for all of them, and the name
+// is looked up once the dashboard is built.
 type Dashboard struct {
 	// Path is the page's URL path, the demo's: "/apps/app0".
 	Path string
@@ -26,10 +30,6 @@ type Dashboard struct {
 	// Description is the one line under the link on the home page and
 	// under the page's heading.
 	Description string
-	// CallbackNames are the Names of the Callbacks Build makes, in the same
-	// order: their URLs (CallbackURL) are routed at start, before the
-	// dashboard is built. Building fails when the two differ.
-	CallbackNames []string
 	// Build makes the page's content. It runs once, and takes the data
 	// sets it shows from d, which makes each on its first use.
 	Build func(d *Data) (Content, error)
@@ -45,12 +45,12 @@ type Content struct {
 }
 
 // builtDashboard is a Dashboard and, once built, its rendered page and
-// callbacks' handlers (by index of CallbackNames).
+// callbacks' handlers (by Callback.Name).
 type builtDashboard struct {
 	Dashboard
 	once      sync.Once // guards page, callbacks and err: see Pages.ready
 	page      *renderedPage
-	callbacks []http.Handler
+	callbacks map[string]http.Handler
 	err       error
 }
 
@@ -58,16 +58,11 @@ type builtDashboard struct {
 func (d *Dashboard) CallbackURL(name string) string { return d.Path + "/callback/" + name }
 
 // check checks what New routes and lists: a dashboard must have a path
-// under /apps/, a title, a description, a Build and callback names that
-// are unique and fit in a URL path.
+// under /apps/, a title, a description and a Build. (Its callbacks' names
+// are checked when it is built: see Pages.build.)
 func (d *Dashboard) check() error {
 	if !strings.HasPrefix(d.Path, "/apps/") || d.Title == "" || d.Description == "" || d.Build == nil {
 		return fmt.Errorf("pages: dashboard %s: needs a Path under /apps/, a Title, a Description and a Build", d.Path)
-	}
-	for i, name := range d.CallbackNames {
-		if name == "" || slices.Contains(d.CallbackNames[:i], name) || strings.ContainsAny(name, "/?#") {
-			return fmt.Errorf("pages: dashboard %s: callback name %q must be unique, not empty and without / ? #", d.Path, name)
-		}
 	}
 	return nil
 }
@@ -87,22 +82,23 @@ func makeContent(d Dashboard, data *Data) (c Content, err error) {
 // build makes the dashboard's content from p's data sets, checks it, runs
 // its callbacks once with the layout's initial values (as Dash does when a
 // page loads, but here once, when the dashboard is built) and renders the
-// page. It returns the page and the callbacks' handlers, by index of
-// d.CallbackNames.
-func (p *Pages) build(d Dashboard) (*renderedPage, []http.Handler, error) {
-	fail := func(format string, args ...any) (*renderedPage, []http.Handler, error) {
+// page. It returns the page and the callbacks' handlers, by name.
+func (p *Pages) build(d Dashboard) (*renderedPage, map[string]http.Handler, error) {
+	fail := func(format string, args ...any) (*renderedPage, map[string]http.Handler, error) {
 		return nil, nil, fmt.Errorf("pages: dashboard %s: %s", d.Path, fmt.Sprintf(format, args...))
 	}
 	content, err := makeContent(d, p.data)
 	if err != nil {
 		return fail("%v", err)
 	}
-	names := make([]string, len(content.Callbacks))
-	for i, cb := range content.Callbacks {
-		names[i] = cb.Name
-	}
-	if !slices.Equal(names, d.CallbackNames) {
-		return fail("Build makes the callbacks %q but CallbackNames lists %q: they must be the same, in the same order", names, d.CallbackNames)
+	// A name is the last element of the callback's URL, which the route
+	// Path + "/callback/{name}" matches.
+	handlers := make(map[string]http.Handler, len(content.Callbacks))
+	for _, cb := range content.Callbacks {
+		if _, dup := handlers[cb.Name]; dup || cb.Name == "" || strings.ContainsAny(cb.Name, "/?#") {
+			return fail("callback name %q must be unique, not empty and without / ? #", cb.Name)
+		}
+		handlers[cb.Name] = nil
 	}
 	byID := map[string]Component{}
 	var walk func([]Component) error
@@ -136,7 +132,6 @@ func (p *Pages) build(d Dashboard) (*renderedPage, []http.Handler, error) {
 	}
 	r := &renderer{t: components, events: map[string][]string{}}
 	specs := make([]callbackSpec, 0, len(content.Callbacks))
-	handlers := make([]http.Handler, 0, len(content.Callbacks))
 	for _, cb := range content.Callbacks {
 		if cb.Func == nil || len(cb.Inputs) == 0 {
 			return fail("callback %q needs Inputs and a Func", cb.Name)
@@ -179,10 +174,10 @@ func (p *Pages) build(d Dashboard) (*renderedPage, []http.Handler, error) {
 		}
 		slices.Sort(spec.Outputs)
 		specs = append(specs, spec)
-		handlers = append(handlers, p.callbackHandler(cb, inputLimits(inputs, func(n string) bool {
+		handlers[cb.Name] = p.callbackHandler(cb, inputLimits(inputs, func(n string) bool {
 			id, prop, _ := strings.Cut(n, ".")
 			return takesSeveral(byID[id], prop)
-		})))
+		}))
 	}
 
 	rendered, err := r.renderAll(content.Layout)

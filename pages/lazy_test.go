@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"log/slog"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -15,7 +17,7 @@ import (
 // at once on a fresh server build it once (the race detector watches the
 // layout state the initial callback run writes).
 func TestRenderOnFirstRequest(t *testing.T) {
-	_, eager := mustPages(t)
+	eagerPages, eager := mustPages(t)
 	lazyPages, err := New(Options{AssetURL: func(name string) (string, error) { return "/static/" + name, nil }, RenderOnFirstRequest: true})
 	if err != nil {
 		t.Fatal(err)
@@ -28,8 +30,9 @@ func TestRenderOnFirstRequest(t *testing.T) {
 	lazy := newTestMux(lazyPages)
 
 	var wg sync.WaitGroup
-	for _, d := range lazyPages.dashboards {
-		for _, name := range d.CallbackNames {
+	for i, d := range lazyPages.dashboards {
+		// The names are known once a dashboard is built: the eager one's.
+		for name := range eagerPages.dashboards[i].callbacks {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -139,5 +142,45 @@ func TestDataSetErrorFailsItsDashboards(t *testing.T) {
 	eager.data = newData(broken)
 	if err := eager.buildAll(); err == nil || !strings.Contains(err.Error(), "/apps/app3") || !strings.Contains(err.Error(), `no "continent" column`) {
 		t.Errorf("building all on broken data: %v, want the first Gapminder dashboard's error", err)
+	}
+}
+
+// TestUnknownCallback: one route stands for a dashboard's callbacks, and a
+// name it has no callback of is answered as a path no route matches (the
+// 404 page), whatever the method and however the dashboard is built; a
+// known callback refuses other methods than GET and POST with a 405.
+func TestUnknownCallback(t *testing.T) {
+	_, eager := mustPages(t)
+	lazyPages, err := New(Options{AssetURL: func(name string) (string, error) { return "/static/" + name, nil }, RenderOnFirstRequest: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lazy := newTestMux(lazyPages)
+	notFound := get(t, eager, "/nope").Body.String()
+	for _, h := range []http.Handler{lazy, eager} {
+		for _, c := range []struct {
+			method, path string
+			status       int
+		}{
+			{"GET", "/apps/app6/callback/nope", 404},
+			{"POST", "/apps/app6/callback/nope", 404},
+			{"PUT", "/apps/app6/callback/nope", 404},
+			{"DELETE", "/apps/app0/callback/x", 404}, // a dashboard without callbacks
+			{"GET", "/apps/app6/callback/", 404},
+			{"GET", "/apps/app6/callback/echo/more", 404},
+			{"PUT", "/apps/app6/callback/echo", 405},
+			{"OPTIONS", "/apps/app9/callback/powers", 405},
+			{"GET", "/apps/app6/callback/echo?my-input=x", 200},
+			{"HEAD", "/apps/app6/callback/echo?my-input=x", 200},
+		} {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(c.method, c.path, nil))
+			if rec.Code != c.status {
+				t.Errorf("%s %s: %d, want %d", c.method, c.path, rec.Code, c.status)
+			}
+			if c.status == 404 && c.method != "HEAD" && rec.Body.String() != strings.Replace(notFound, "/nope", strings.TrimSuffix(c.path, "?my-input=x"), 1) {
+				t.Errorf("%s %s: not the 404 page:\n%s", c.method, c.path, rec.Body)
+			}
+		}
 	}
 }

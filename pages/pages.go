@@ -56,6 +56,9 @@ type Options struct {
 	// New, makes a broken dashboard stop New: the tests run that way, so no
 	// broken dashboard ships.
 	RenderOnFirstRequest bool
+	// Dashboards are the dashboards to serve, in the home page's order.
+	// Nil serves the demo's, listed in registry.go.
+	Dashboards []Dashboard
 }
 
 // Pages holds the rendered pages and the dashboards' callbacks.
@@ -112,7 +115,11 @@ func New(opts Options) (*Pages, error) {
 
 	var links []dashboardLink
 	paths := map[string]bool{}
-	for _, d := range registry {
+	dashboards := opts.Dashboards
+	if dashboards == nil {
+		dashboards = registry
+	}
+	for _, d := range dashboards {
 		if err := d.check(); err != nil {
 			return nil, err
 		}
@@ -170,15 +177,16 @@ func (p *Pages) ready(b *builtDashboard) error {
 	return b.err
 }
 
-// whenReady serves h once b is built, and a 500 when building failed.
-func (p *Pages) whenReady(b *builtDashboard, h func() http.Handler) http.Handler {
+// whenReady serves the request with what h picks for it once b is built,
+// and a 500 when building failed.
+func (p *Pages) whenReady(b *builtDashboard, h func(r *http.Request) http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := p.ready(b); err != nil {
 			p.logger.Error("building dashboard", "path", b.Path, "err", err)
 			http.Error(w, "500 Internal Server Error", http.StatusInternalServerError)
 			return
 		}
-		h().ServeHTTP(w, r)
+		h(r).ServeHTTP(w, r)
 	})
 }
 
@@ -204,18 +212,48 @@ type dashboardLink struct{ Path, Title, Description string }
 func (p *Pages) Home() http.Handler { return p.home }
 
 // Dashboards registers every dashboard's page and callbacks through add,
-// which has the signature of chi's Router.Method: the page for GET, each
-// callback for GET (inputs in the query) and POST (inputs in a form body).
+// which has the signature of chi's Router.Method and must set the
+// request's path values (r.PathValue), as chi and http.ServeMux do: the
+// page for GET, and one route for all its callbacks,
+// CallbackURL("{name}"), whose name is looked up once the dashboard is
+// built (so the routes need no list of names before it is). A callback
+// answers GET (inputs in the query) and POST (inputs in a form body). A
+// name the dashboard has no callback of gets the 404 page, as a path no
+// route matches, whatever the method; another method on a callback, the
+// 405 a router answers.
 func (p *Pages) Dashboards(add func(method, pattern string, h http.Handler)) {
 	for _, d := range p.dashboards {
-		add(http.MethodGet, d.Path, p.whenReady(d, func() http.Handler { return d.page }))
-		for i, name := range d.CallbackNames {
-			ready := p.whenReady(d, func() http.Handler { return d.callbacks[i] })
-			add(http.MethodGet, d.CallbackURL(name), ready)
-			add(http.MethodPost, d.CallbackURL(name), ready)
+		add(http.MethodGet, d.Path, p.whenReady(d, func(*http.Request) http.Handler { return d.page }))
+		callback := p.whenReady(d, func(r *http.Request) http.Handler {
+			h, ok := d.callbacks[r.PathValue("name")]
+			switch {
+			case !ok:
+				return p.NotFound()
+			case r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodPost:
+				return methodNotAllowed
+			}
+			return h
+		})
+		for _, method := range callbackMethods {
+			add(method, d.CallbackURL("{name}"), callback)
 		}
 	}
 }
+
+// callbackMethods are the methods a callback's route is registered for:
+// GET and POST, which it answers, and every other a router knows but HEAD
+// (which a router sends to GET's handler), so that an unknown name is a
+// 404 for them too, not a 405.
+var callbackMethods = []string{
+	http.MethodGet, http.MethodPost,
+	http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace,
+}
+
+// methodNotAllowed is a router's answer to a method a route does not take
+// (server's handleMethodNotAllowed).
+var methodNotAllowed = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	http.Error(w, "405 Method Not Allowed", http.StatusMethodNotAllowed)
+})
 
 // NotFound serves the 404 page, with a link home, for every path no route
 // matches. (A page that silently showed the index instead would hide broken

@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -27,21 +29,14 @@ func mustPages(tb testing.TB) (*Pages, http.Handler) {
 	return p, newTestMux(p)
 }
 
-// newTestMux routes like server/routes.go does, without chi.
+// newTestMux routes like server/routes.go does, with http.ServeMux instead
+// of chi.
 func newTestMux(p *Pages) http.Handler {
-	routes := map[string]http.Handler{}
-	p.Dashboards(func(method, pattern string, h http.Handler) { routes[method+" "+pattern] = h })
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/" && r.Method == http.MethodGet {
-			p.Home().ServeHTTP(w, r)
-			return
-		}
-		if h, ok := routes[r.Method+" "+r.URL.Path]; ok {
-			h.ServeHTTP(w, r)
-			return
-		}
-		p.NotFound().ServeHTTP(w, r)
-	})
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", p.Home())
+	mux.Handle("/", p.NotFound())
+	p.Dashboards(func(method, pattern string, h http.Handler) { mux.Handle(method+" "+pattern, h) })
+	return mux
 }
 
 func get(tb testing.TB, h http.Handler, path string, header ...string) *httptest.ResponseRecorder {
@@ -447,7 +442,7 @@ func TestCallbackCoverage(t *testing.T) {
 	}
 	p, _ := mustPages(t)
 	for _, d := range p.dashboards {
-		for _, name := range d.CallbackNames {
+		for _, name := range slices.Sorted(maps.Keys(d.callbacks)) {
 			if !strings.Contains(src, `"`+d.CallbackURL(name)+`"`) {
 				t.Errorf("no test calls %s", d.CallbackURL(name))
 			}
@@ -517,7 +512,8 @@ func TestErrorCodes(t *testing.T) {
 
 // TestBuildRejectsBrokenDashboards: mistakes in a dashboard stop start-up
 // (New checks what it routes, then builds) with a message naming the
-// dashboard, not a visitor's page.
+// dashboard, not a visitor's page. (A callback's name is declared once, in
+// what Build returns, so no list of names can disagree with it.)
 func TestBuildRejectsBrokenDashboards(t *testing.T) {
 	echo := func(in Inputs) (Outputs, error) { return Outputs{"out": Text(in.String("in"))}, nil }
 	cases := []struct {
@@ -535,16 +531,11 @@ func TestBuildRejectsBrokenDashboards(t *testing.T) {
 			c.Callbacks[0].Func = func(Inputs) (Outputs, error) { return nil, Errorf(EINVALID, "bad start") }
 		}, "fails with the initial values: bad start"},
 		{"callback without Func", func(_ *Dashboard, c *Content) { c.Callbacks[0].Func = nil }, `callback "echo" needs Inputs and a Func`},
-		{"duplicate callback name", func(d *Dashboard, c *Content) {
-			d.CallbackNames = append(d.CallbackNames, "echo")
-			c.Callbacks = append(c.Callbacks, c.Callbacks[0])
+		{"duplicate callback name", func(_ *Dashboard, c *Content) {
+			c.Callbacks = append(c.Callbacks, Callback{Name: "echo", Inputs: []string{"in"}, Func: echo})
 		}, `callback name "echo" must be unique`},
-		{"callback name with a slash", func(d *Dashboard, _ *Content) { d.CallbackNames = []string{"a/b"} }, `callback name "a/b" must be unique, not empty and without /`},
-		{"callback missing from CallbackNames", func(_ *Dashboard, c *Content) {
-			c.Callbacks = append(c.Callbacks, Callback{Name: "again", Inputs: []string{"in"}, Func: echo})
-		}, `Build makes the callbacks ["echo" "again"] but CallbackNames lists ["echo"]`},
-		{"CallbackNames naming no callback", func(d *Dashboard, _ *Content) { d.CallbackNames = append(d.CallbackNames, "again") },
-			`Build makes the callbacks ["echo"] but CallbackNames lists ["echo" "again"]`},
+		{"callback name with a slash", func(_ *Dashboard, c *Content) { c.Callbacks[0].Name = "a/b" }, `callback name "a/b" must be unique, not empty and without /`},
+		{"empty callback name", func(_ *Dashboard, c *Content) { c.Callbacks[0].Name = "" }, `callback name "" must be unique, not empty`},
 		{"failing Build", func(d *Dashboard, _ *Content) {
 			d.Build = func(*Data) (Content, error) { return Content{}, errors.New("no data") }
 		}, "no data"},
@@ -558,7 +549,6 @@ func TestBuildRejectsBrokenDashboards(t *testing.T) {
 		{"chart ID mismatch", func(_ *Dashboard, c *Content) { c.Layout = append(c.Layout, &Graph{ID: "g", Figure: newBar("other")}) }, "its go-echarts ChartID differs"},
 		{"path outside /apps/", func(d *Dashboard, _ *Content) { d.Path = "/x" }, "needs a Path under /apps/"},
 	}
-	p, _ := mustPages(t)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			content := Content{
@@ -566,14 +556,11 @@ func TestBuildRejectsBrokenDashboards(t *testing.T) {
 				Callbacks: []Callback{{Name: "echo", Inputs: []string{"in"}, Func: echo}},
 			}
 			d := Dashboard{
-				Path: "/apps/test", Title: "Test", Description: "A test.", CallbackNames: []string{"echo"},
+				Path: "/apps/test", Title: "Test", Description: "A test.",
 				Build: func(*Data) (Content, error) { return content, nil },
 			}
 			c.prepare(&d, &content)
-			err := d.check()
-			if err == nil {
-				_, _, err = p.build(d)
-			}
+			_, err := New(Options{AssetURL: func(name string) (string, error) { return "/static/" + name, nil }, Dashboards: []Dashboard{d}})
 			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), d.Path) {
 				t.Errorf("error %v, want one naming %s and saying %q", err, d.Path, c.want)
 			}
