@@ -2,9 +2,9 @@ package tls
 
 import (
 	"net"
-	"sync"
 	"time"
 
+	"github.com/dashbox/dashbox/internal/logthrottle"
 	"go.uber.org/zap/zapcore"
 )
 
@@ -23,61 +23,15 @@ const (
 	throttleWindow = time.Minute
 
 	// throttleMaxClients bounds the memory the throttle keeps. Past it,
-	// new clients are demoted too until entries expire: the log has
+	// new clients are demoted too until the window ends: the log has
 	// already said what is going on.
 	throttleMaxClients = 4096
 )
 
-// clientThrottle remembers when each client's last handshake message was
-// logged at its own level.
-type clientThrottle struct {
-	mu        sync.Mutex
-	last      map[string]time.Time
-	nextSweep time.Time
-	now       func() time.Time
-}
-
-func newClientThrottle() *clientThrottle {
-	return &clientThrottle{last: map[string]time.Time{}, now: time.Now}
-}
-
-// allow reports whether a message caused by client (a host, or host:port
-// whose port is dropped so that reconnecting does not reset the window)
-// may be logged at its own level now, and if so starts its window.
-func (t *clientThrottle) allow(client string) bool {
-	if host, _, err := net.SplitHostPort(client); err == nil {
-		client = host
-	}
-	now := t.now()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if last, ok := t.last[client]; ok && now.Sub(last) < throttleWindow {
-		return false
-	}
-	if len(t.last) >= throttleMaxClients {
-		if now.Before(t.nextSweep) {
-			return false
-		}
-		// At most one sweep a second: a flood from many addresses
-		// costs a map scan now and then, not one per handshake.
-		t.nextSweep = now.Add(time.Second)
-		for c, last := range t.last {
-			if now.Sub(last) >= throttleWindow {
-				delete(t.last, c)
-			}
-		}
-		if len(t.last) >= throttleMaxClients {
-			return false
-		}
-	}
-	t.last[client] = now
-	return true
-}
-
-// demote returns the level to log a certmagic entry at: debug for a
-// handshake message from a client already logged within the window, the
-// entry's own level otherwise.
-func (t *clientThrottle) demote(entry zapcore.Entry, fields []zapcore.Field) (zapcore.Level, bool) {
+// demote returns the level to log a certmagic entry at, now: debug for a
+// handshake message from a client already logged in the throttle's window,
+// the entry's own level otherwise.
+func demote(throttle *logthrottle.Throttle, now time.Time, entry zapcore.Entry, fields []zapcore.Field) (zapcore.Level, bool) {
 	if entry.Level < zapcore.WarnLevel || !handshakeMessages[entry.Message] {
 		return entry.Level, false
 	}
@@ -88,7 +42,11 @@ func (t *clientThrottle) demote(entry zapcore.Entry, fields []zapcore.Field) (za
 			break
 		}
 	}
-	if t.allow(client) {
+	// The port is dropped so that reconnecting does not start afresh.
+	if host, _, err := net.SplitHostPort(client); err == nil {
+		client = host
+	}
+	if first, _ := throttle.Event(now, client); first {
 		return entry.Level, false
 	}
 	return zapcore.DebugLevel, true

@@ -5,8 +5,10 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/caddyserver/certmagic"
+	"github.com/dashbox/dashbox/internal/logthrottle"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -15,7 +17,7 @@ import (
 // logs (which go through zap) join dashbox's one slog stream. Entries carry
 // certmagic's logger name (e.g. "certmagic.obtain") in the "logger" attribute.
 func newZapLogger(logger *slog.Logger) *zap.Logger {
-	return zap.New(&slogCore{logger: logger, throttle: newClientThrottle()}).Named("certmagic")
+	return zap.New(&slogCore{logger: logger, throttle: logthrottle.New(throttleWindow, throttleMaxClients)}).Named("certmagic")
 }
 
 // slogCore is a zapcore.Core that forwards entries and their fields to a
@@ -24,7 +26,7 @@ func newZapLogger(logger *slog.Logger) *zap.Logger {
 // its logger, but zap has those levels) become slog's error.
 type slogCore struct {
 	logger   *slog.Logger
-	throttle *clientThrottle // shared by the cores With returns
+	throttle *logthrottle.Throttle // of handshakeMessages; shared by the cores With returns
 }
 
 var _ zapcore.Core = (*slogCore)(nil)
@@ -52,7 +54,7 @@ func (c *slogCore) Check(entry zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore
 // Handshake errors a client can repeat at will are demoted to debug after
 // the first per client and minute (see handshakeMessages).
 func (c *slogCore) Write(entry zapcore.Entry, fields []zapcore.Field) error {
-	level, demoted := c.throttle.demote(entry, fields)
+	level, demoted := demote(c.throttle, time.Now(), entry, fields)
 	if demoted && !c.Enabled(level) {
 		return nil
 	}
