@@ -6,14 +6,15 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/logthrottle"
 )
 
 // Repeated client errors: one line per client address and minute.
 const (
-	// clientErrorWindow is how long an address's repeated errors stay
-	// quiet after the one that was logged.
+	// clientErrorWindow is the window in which each address gets one
+	// line (see logthrottle.Throttle).
 	clientErrorWindow = time.Minute
 	// maxClientErrorAddrs bounds the table of addresses logged in the
 	// current window (about 100 KiB); errors of further addresses in the
@@ -33,17 +34,13 @@ func newErrorLog(logger *slog.Logger) *log.Logger {
 }
 
 func newErrorLogWriter(logger *slog.Logger) *errorLogWriter {
-	return &errorLogWriter{logger: logger, now: time.Now, seen: make(map[string]int)}
+	return &errorLogWriter{logger: logger, now: time.Now, throttle: logthrottle.New(clientErrorWindow, maxClientErrorAddrs)}
 }
 
 type errorLogWriter struct {
-	logger *slog.Logger
-	now    func() time.Time
-
-	mu          sync.Mutex
-	windowStart time.Time
-	seen        map[string]int // client address -> errors not logged in this window
-	suppressed  int            // errors not logged in this window, in all
+	logger   *slog.Logger
+	now      func() time.Time
+	throttle *logthrottle.Throttle // keyed by client address
 }
 
 func (w *errorLogWriter) Write(p []byte) (int, error) {
@@ -54,47 +51,19 @@ func (w *errorLogWriter) Write(p []byte) (int, error) {
 		strings.HasPrefix(msg, "http: URL query contains semicolon") {
 		level = slog.LevelDebug
 	}
-	if addr, ok := clientErrorAddr(msg); ok && !w.first(addr, level) {
-		return len(p), nil
+	if addr, ok := clientErrorAddr(msg); ok {
+		first, ended := w.throttle.Event(w.now(), addr)
+		if ended.Suppressed > 0 {
+			w.logger.Log(context.Background(), level, "repeated client errors not logged (one line per client address a minute)",
+				"source", "net/http", "errors", ended.Suppressed, "repeating_clients", ended.Keys,
+				"since", ended.Start.Format(time.RFC3339))
+		}
+		if !first {
+			return len(p), nil
+		}
 	}
 	w.logger.Log(context.Background(), level, msg, "source", "net/http")
 	return len(p), nil
-}
-
-// first reports whether addr's error is the first of its window, to be
-// logged; otherwise it counts it. A new window first logs the count of the
-// last one's.
-func (w *errorLogWriter) first(addr string, level slog.Level) bool {
-	now := w.now()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if now.Sub(w.windowStart) >= clientErrorWindow {
-		if w.suppressed > 0 {
-			clients := 0
-			for _, n := range w.seen {
-				if n > 0 {
-					clients++
-				}
-			}
-			w.logger.Log(context.Background(), level, "repeated client errors not logged (one line per client address a minute)",
-				"source", "net/http", "errors", w.suppressed, "repeating_clients", clients,
-				"since", w.windowStart.Format(time.RFC3339))
-		}
-		w.windowStart = now
-		clear(w.seen)
-		w.suppressed = 0
-	}
-	if n, ok := w.seen[addr]; ok {
-		w.seen[addr] = n + 1
-		w.suppressed++
-		return false
-	}
-	if len(w.seen) >= maxClientErrorAddrs {
-		w.suppressed++
-		return false
-	}
-	w.seen[addr] = 0
-	return true
 }
 
 // clientErrorAddr returns the client address (without its port) of a
