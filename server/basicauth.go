@@ -6,8 +6,9 @@ import (
 	"net/netip"
 	"runtime"
 	"strconv"
-	"sync"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/logthrottle"
 )
 
 // Realm is the protection space of HTTP Basic authentication: browsers show
@@ -128,8 +129,8 @@ func NewBasicAuth(cfg BasicAuthConfig) func(http.Handler) http.Handler {
 		cfg:     cfg,
 		checks:  make(chan struct{}, cfg.MaxChecks),
 		cookies: newDeviceCookies(cfg.DeviceKey, cfg.Now),
-		blocked: quietLog{msg: "logins refused: client blocked after failed logins", now: cfg.Now},
-		busy:    quietLog{msg: "logins refused: too many passwords being checked at once", now: cfg.Now},
+		blocked: logthrottle.New(refusalLogInterval, 1),
+		busy:    logthrottle.New(refusalLogInterval, 1),
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.serve(w, r, next) })
@@ -141,7 +142,7 @@ type basicAuth struct {
 	cfg           BasicAuthConfig
 	checks        chan struct{} // a semaphore of MaxChecks places
 	cookies       *deviceCookies
-	blocked, busy quietLog
+	blocked, busy *logthrottle.Throttle // of logRefusal, one each
 }
 
 func (a *basicAuth) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
@@ -189,7 +190,7 @@ func (a *basicAuth) serve(w http.ResponseWriter, r *http.Request, next http.Hand
 		if done != nil {
 			done(false)
 		}
-		a.busy.event(a.cfg.Logger, addr, user, device, 0)
+		a.logRefusal(a.busy, "logins refused: too many passwords being checked at once", addr, user, device, 0)
 		w.Header().Set("Retry-After", "1")
 		http.Error(w, "503 Service Unavailable: too many logins are being checked at once; try again in a second", http.StatusServiceUnavailable)
 		return
@@ -239,44 +240,28 @@ func (a *basicAuth) loggedIn(w http.ResponseWriter, r *http.Request, next http.H
 
 // refuseBlocked answers 429 with Retry-After in whole seconds.
 func (a *basicAuth) refuseBlocked(w http.ResponseWriter, addr netip.Addr, user, device string, wait time.Duration) {
-	a.blocked.event(a.cfg.Logger, addr, user, device, wait)
+	a.logRefusal(a.blocked, "logins refused: client blocked after failed logins", addr, user, device, wait)
 	secs := retryAfter(wait)
 	w.Header().Set("Retry-After", secs)
 	http.Error(w, "429 Too Many Requests: too many failed logins; try again in "+secs+" seconds", http.StatusTooManyRequests)
 }
 
-// quietLog logs one kind of event at most once per refusalLogInterval,
-// with how many there were since the previous line (this one included).
-type quietLog struct {
-	msg string
-	now func() time.Time
-
-	mu    sync.Mutex
-	next  time.Time // when the next line may be written
-	count int       // events not logged yet
-}
-
-// event notes one event, and logs it if the last line is old enough.
-func (q *quietLog) event(logger *slog.Logger, addr netip.Addr, user, device string, wait time.Duration) {
-	now := q.now()
-	q.mu.Lock()
-	q.count++
-	if now.Before(q.next) {
-		q.mu.Unlock()
+// logRefusal logs a refusal at most once per refusalLogInterval of its
+// throttle, with how many there were since the previous line (this one
+// included).
+func (a *basicAuth) logRefusal(throttle *logthrottle.Throttle, msg string, addr netip.Addr, user, device string, wait time.Duration) {
+	first, ended := throttle.Event(a.cfg.Now(), "")
+	if !first {
 		return
 	}
-	n := q.count
-	q.count = 0
-	q.next = now.Add(refusalLogInterval)
-	q.mu.Unlock()
-	attrs := []any{"refused", n, "addr", addr.String(), "user", user}
+	attrs := []any{"refused", ended.Suppressed + 1, "addr", addr.String(), "user", user}
 	if device != "" {
 		attrs = append(attrs, "device_cookie", true)
 	}
 	if wait > 0 {
 		attrs = append(attrs, "retry_after", retryAfter(wait))
 	}
-	logger.Warn(q.msg, attrs...)
+	a.cfg.Logger.Warn(msg, attrs...)
 }
 
 // unauthorized answers 401 with the challenge.
