@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/logthrottle"
 )
 
 // DefaultMaxConnections is the default cap on simultaneous connections per
@@ -67,9 +69,9 @@ type connLimiter struct {
 	open      map[*limitedConn]struct{}
 	byAddr    map[netip.Prefix]int
 	lastSweep time.Time
-	lastLog   time.Time
-	refused   int // since lastLog, at the total cap
-	refusedIP int // since lastLog, at the per-address cap
+	refusals  *logthrottle.Throttle // of logRefusalsLocked
+	refused   int                   // since the last line, at the total cap
+	refusedIP int                   // since the last line, at the per-address cap
 }
 
 // newConnLimiter caps ln at max open connections (max >= 1), each client
@@ -90,6 +92,7 @@ func newConnLimiter(ln net.Listener, name string, max int, logger *slog.Logger) 
 		now:      time.Now,
 		open:     make(map[*limitedConn]struct{}),
 		byAddr:   make(map[netip.Prefix]int),
+		refusals: logthrottle.New(connRefusalLogInterval, 1),
 	}
 }
 
@@ -225,13 +228,12 @@ func (l *connLimiter) removeLocked(c *limitedConn) {
 // most once per connRefusalLogInterval. A flood gets its first line at once;
 // later lines carry the number refused in between.
 func (l *connLimiter) logRefusalsLocked(now time.Time) {
-	if !l.lastLog.IsZero() && now.Sub(l.lastLog) < connRefusalLogInterval {
+	if first, _ := l.refusals.Event(now, ""); !first {
 		return
 	}
 	l.logger.Warn("refusing connections past the cap (at most one such line a minute)",
 		"listener", l.name, "refused", l.refused, "refused_per_address", l.refusedIP,
 		"max_connections", l.max, "max_per_address", l.perAddr, "open", len(l.open))
-	l.lastLog = now
 	l.refused, l.refusedIP = 0, 0
 }
 
