@@ -51,18 +51,25 @@ func mustStart(tb testing.TB, args ...string) *dashbox {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, full, noEnv, d.stdout, d.logs) }()
-	var once sync.Once
+	// done is closed once run has returned runErr: both waitFor and stop
+	// may wait for it, whichever comes first.
+	done := make(chan struct{})
 	var runErr error
+	go func() { runErr = run(ctx, full, noEnv, d.stdout, d.logs); close(done) }()
 	d.stop = func() error {
-		once.Do(func() { cancel(); runErr = <-done })
+		cancel()
+		<-done
 		return runErr
 	}
 	tb.Cleanup(func() { d.stop() })
 
 	line, err := d.logs.waitFor(`"msg":"serving"`, done)
 	if err != nil {
+		select {
+		case <-done:
+			err = fmt.Errorf("%v: %v", err, runErr)
+		default:
+		}
 		tb.Fatalf("dashbox did not start: %v\nlogs:\n%s", err, d.logs)
 	}
 	var ev struct{ HTTPS, HTTP string }
@@ -164,9 +171,9 @@ func (l *lineBuffer) String() string {
 	return l.buf.String()
 }
 
-// waitFor returns the first line containing s. It gives up when done
-// delivers (the program ended) or after a generous minute.
-func (l *lineBuffer) waitFor(s string, done <-chan error) (string, error) {
+// waitFor returns the first line containing s. It gives up when done is
+// closed (the program ended) or after a generous minute.
+func (l *lineBuffer) waitFor(s string, done <-chan struct{}) (string, error) {
 	timeout := time.After(time.Minute)
 	for {
 		l.mu.Lock()
@@ -180,8 +187,8 @@ func (l *lineBuffer) waitFor(s string, done <-chan error) (string, error) {
 		l.mu.Unlock()
 		select {
 		case <-changed:
-		case err := <-done:
-			return "", fmt.Errorf("run returned before %q: %v", s, err)
+		case <-done:
+			return "", fmt.Errorf("run returned before %q", s)
 		case <-timeout:
 			return "", errors.New("timed out waiting for " + s)
 		}
