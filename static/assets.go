@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/dashbox/dashbox/internal/contentcoding"
 	"github.com/dashbox/dashbox/static/internal/assetname"
 )
 
@@ -29,7 +30,7 @@ type asset struct {
 	// siblings are the names of the compressed siblings the build left for
 	// this asset, by coding, whatever fingerprint they carry: ready keeps
 	// the one matching the content, if any.
-	siblings [numCodings][]string
+	siblings [contentcoding.Count][]string
 
 	once sync.Once
 	err  error
@@ -40,8 +41,8 @@ type asset struct {
 	etag        []string
 	// compressible assets vary by Accept-Encoding even when no variant was
 	// kept, so their responses always carry Vary.
-	have     [numCodings]bool
-	variants [numCodings]variant
+	have     [contentcoding.Count]bool
+	variants [contentcoding.Count]variant
 }
 
 // content is a file's bytes, read where they lie.
@@ -62,14 +63,14 @@ type variant struct {
 }
 
 // codingOf maps the server's coding indexes to the naming rules' codings.
-var codingOf = [numCodings]assetname.Coding{
-	codingBrotli: assetname.Brotli,
-	codingGzip:   assetname.Gzip,
+var codingOf = [contentcoding.Count]assetname.Coding{
+	contentcoding.Brotli: assetname.Brotli,
+	contentcoding.Gzip:   assetname.Gzip,
 }
 
 // etagSuffix tells the representations of one asset apart: a strong ETag
 // must differ between byte-different bodies.
-var etagSuffix = [numCodings]string{codingBrotli: "-br", codingGzip: "-gz"}
+var etagSuffix = [contentcoding.Count]string{contentcoding.Brotli: "-br", contentcoding.Gzip: "-gz"}
 
 // assetIndex is what indexAssets returns.
 type assetIndex struct {
@@ -87,7 +88,7 @@ func indexAssets(fsys fs.FS) (assetIndex, error) {
 	idx := assetIndex{byName: map[string]*asset{}}
 	type sibling struct {
 		name, asset string
-		c           coding
+		c           contentcoding.Coding
 	}
 	var siblings []sibling
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
@@ -136,10 +137,10 @@ func indexAssets(fsys fs.FS) (assetIndex, error) {
 }
 
 // codingIndex is the server's index of a naming-rules coding.
-func codingIndex(c assetname.Coding) coding {
+func codingIndex(c assetname.Coding) contentcoding.Coding {
 	for i, cc := range codingOf {
 		if cc == c {
-			return coding(i)
+			return contentcoding.Coding(i)
 		}
 	}
 	panic("static: unknown coding " + c.Name) // ParseSiblingName only returns codingOf's
@@ -177,7 +178,7 @@ func (a *asset) load() (stale bool, err error) {
 	a.body, a.fingerprint = body, fp
 	a.url = Prefix + fingerprintedName(a.name, fp)
 	a.etag = quoteETag(fp)
-	for c := range numCodings {
+	for c := range contentcoding.Count {
 		current := assetname.SiblingName(a.name, fp, codingOf[c])
 		if !slices.Contains(a.siblings[c], current) {
 			stale = stale || len(a.siblings[c]) > 0

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dashbox/dashbox/internal/byteranges"
 	"github.com/dashbox/dashbox/internal/osuser"
 	"github.com/dashbox/dashbox/internal/patherr"
 )
@@ -150,7 +151,7 @@ func (d *diskDir) current(now time.Time) *openRoot {
 // requestName.
 func (d *diskDir) serve(w http.ResponseWriter, r *http.Request, name string, now time.Time, expires []string) {
 	if _, isRange := r.Header["Range"]; isRange {
-		r = fixRanges(r)
+		r = byteranges.Fix(r)
 	}
 	root := d.current(now)
 	if e := d.cache.get(root, name); e != nil {

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/dashbox/dashbox/internal/byteranges"
 )
 
 // FuzzStaticPath: whatever path a request names, the handler never panics
@@ -70,45 +72,6 @@ func FuzzStaticPath(f *testing.F) {
 	})
 }
 
-// FuzzAcceptEncoding: any Accept-Encoding header (lines separated by \n)
-// parses without panicking into weights from 0 to 1000, and the choice is
-// a coding the asset has and the client accepts, with no better one left.
-func FuzzAcceptEncoding(f *testing.F) {
-	for _, seed := range []string{
-		"", "br", "gzip", "gzip, deflate, br, zstd", "br;q=0.5, gzip;q=0.9", "identity, gzip;q=0.5",
-		"*", "*;q=0", "br;q=0, *", "x-gzip", "GZIP;Q=1.000", "br;q=1.0001", "br;q=0.", "gzip;q=2",
-		"br ; q = 0.3 ,gzip", "gzip\nbr;q=0.1", ",,,;;;==", "identity;q=0, *;q=0",
-	} {
-		f.Add(seed, true, true)
-	}
-	f.Fuzz(func(t *testing.T, header string, haveBr, haveGzip bool) {
-		ac := parseAcceptEncoding(strings.Split(header, "\n"))
-		for name, q := range map[string]int{"br": ac.br, "gzip": ac.gzip, "identity": ac.identity, "*": ac.star} {
-			if q < -1 || q > 1000 {
-				t.Fatalf("%q: weight of %s = %d, want -1 to 1000", header, name, q)
-			}
-		}
-		have := [numCodings]bool{codingBrotli: haveBr, codingGzip: haveGzip}
-		c := ac.choose(&have)
-		if c == codingIdentity {
-			for d := coding(0); d < numCodings; d++ {
-				if have[d] && ac.weight(d) > 0 && ac.weight(d) >= ac.identity {
-					t.Fatalf("%q with %v: identity chosen over coding %d (q %d, identity %d)", header, have, d, ac.weight(d), ac.identity)
-				}
-			}
-			return
-		}
-		if c < 0 || c >= numCodings || !have[c] || ac.weight(c) == 0 {
-			t.Fatalf("%q with %v: chose coding %d, which it lacks or the client refuses", header, have, c)
-		}
-		for d := coding(0); d < numCodings; d++ {
-			if have[d] && ac.weight(d) > ac.weight(c) {
-				t.Fatalf("%q: chose coding %d (q %d) over coding %d (q %d)", header, c, ac.weight(c), d, ac.weight(d))
-			}
-		}
-	})
-}
-
 // FuzzRange: any Range header on an embedded asset and a --static-dir
 // file gets 200 (the whole file), 206 (the ranges asked for, at most 16,
 // each with the bytes its Content-Range names) or 416, and a body at most
@@ -125,7 +88,7 @@ func FuzzRange(f *testing.F) {
 	writeFile(f, dir, "big.css", testCSS)
 	h := mustHandler(f, testAssets(f), Options{Dir: dir})
 	content := testCSS
-	maxBody := len(content) + maxRanges*256
+	maxBody := len(content) + byteranges.Max*256
 	f.Fuzz(func(t *testing.T, rng string) {
 		for _, target := range []string{"/static/css/site.css", "/static/big.css"} {
 			r := httptest.NewRequest("GET", target, nil)
@@ -157,7 +120,7 @@ func FuzzRange(f *testing.F) {
 }
 
 // checkPartial checks a 206: each part holds the bytes its Content-Range
-// names, and there are at most maxRanges parts.
+// names, and there are at most byteranges.Max parts.
 func checkPartial(t *testing.T, rng string, w *httptest.ResponseRecorder, content string) {
 	t.Helper()
 	check := func(contentRange string, part []byte) {
@@ -192,7 +155,7 @@ func checkPartial(t *testing.T, rng string, w *httptest.ResponseRecorder, conten
 		check(p.Header.Get("Content-Range"), data)
 		parts++
 	}
-	if parts == 0 || parts > maxRanges {
-		t.Fatalf("Range %q: %d parts, want 1 to %d", rng, parts, maxRanges)
+	if parts == 0 || parts > byteranges.Max {
+		t.Fatalf("Range %q: %d parts, want 1 to %d", rng, parts, byteranges.Max)
 	}
 }

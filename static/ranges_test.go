@@ -91,18 +91,3 @@ func TestZeroSuffixRange(t *testing.T) {
 		}
 	}
 }
-
-func TestTooManyRanges(t *testing.T) {
-	for v, want := range map[string]bool{
-		ranges(16):                             false,
-		ranges(17):                             true,
-		ranges(16) + ",,, ,":                   false, // blanks count for nothing, as in ServeContent
-		"bytes=0-1" + strings.Repeat(",", 100): false,
-		"":                                     false,
-		"bytes=" + strings.Repeat("0-1, ", 17): true,
-	} {
-		if got := tooManyRanges(v); got != want {
-			t.Errorf("tooManyRanges(%.40q...) = %v, want %v", v, got, want)
-		}
-	}
-}

@@ -11,10 +11,12 @@
 //     holding an old page) gets the current content with the 30-day
 //     policy rather than a 404 that would leave the page unstyled.
 //   - Text assets are sent brotli- or gzip-compressed, precompressed at build
-//     time (see internal/precompress), never compressed per request.
+//     time (see internal/precompress), never compressed per request; the
+//     module's internal/contentcoding reads Accept-Encoding, for pages too.
 //   - Range requests, HEAD, and If-None-Match lists and "*" work through
 //     http.ServeContent; a Range of more than 16 ranges gets the whole file,
-//     and a zero-length suffix range ("-0") is unsatisfiable (ranges.go).
+//     and a zero-length suffix range ("-0") is unsatisfiable (the module's
+//     internal/byteranges, which pages use too).
 //
 // Nothing outside the embedded assets and the --static-dir folder can be
 // reached: no directory listings, no "..", no hidden files, no symlinks out
@@ -28,6 +30,9 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/byteranges"
+	"github.com/dashbox/dashbox/internal/contentcoding"
 )
 
 // Prefix is the URL path the handler is mounted at; every URL it serves and
@@ -222,7 +227,7 @@ func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, a *asset, p
 	body, etag := a.body, a.etag
 	_, isRange := r.Header["Range"]
 	if isRange {
-		r = fixRanges(r)
+		r = byteranges.Fix(r)
 		_, isRange = r.Header["Range"]
 	}
 	if a.compressible {
@@ -239,7 +244,7 @@ func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, a *asset, p
 		// resume from another coding, and clients that send Range
 		// (download managers, media players) rarely ask for compression.
 		if !isRange {
-			if c := parseAcceptEncoding(r.Header["Accept-Encoding"]).choose(&a.have); c != codingIdentity {
+			if c := contentcoding.Parse(r.Header["Accept-Encoding"]).Choose(&a.have); c != contentcoding.Identity {
 				v := &a.variants[c]
 				hdr["Content-Encoding"] = v.encoding
 				// ServeContent leaves Content-Length unset when

@@ -1,32 +1,38 @@
-package static
+// Package contentcoding negotiates the content coding of a response from a
+// request's Accept-Encoding (RFC 9110 section 12.5.3): static's assets and
+// pages' pre-rendered pages are compressed ahead of time, and both choose
+// among their encodings with this one reading of the header.
+package contentcoding
 
 import (
 	"net/textproto"
 	"strings"
 )
 
-// coding indexes an asset's compressed variants, in the order the server
+// Coding indexes a response's compressed variants, in the order the server
 // prefers them when the client likes them equally.
-type coding int
+type Coding int
 
+// The codings dashbox sends. Count sizes arrays indexed by Coding;
+// Identity, the uncompressed bytes, is no index.
 const (
-	codingBrotli coding = iota
-	codingGzip
-	numCodings
-	codingIdentity coding = -1
+	Brotli Coding = iota
+	Gzip
+	Count
+	Identity Coding = -1
 )
 
-// acceptedCodings holds the q-values (in thousandths, 0-1000) a request's
+// Accepted holds the q-values (in thousandths, 0-1000) a request's
 // Accept-Encoding gives each coding dashbox can send; -1 means not listed.
-type acceptedCodings struct {
+type Accepted struct {
 	br, gzip, identity, star int
 }
 
-// parseAcceptEncoding reads every Accept-Encoding header value (RFC 9110
-// section 12.5.3). It works on the strings in place, without allocating,
-// because it runs for every asset request.
-func parseAcceptEncoding(values []string) acceptedCodings {
-	ac := acceptedCodings{br: -1, gzip: -1, identity: -1, star: -1}
+// Parse reads every Accept-Encoding header value (the request's
+// Header["Accept-Encoding"]). It works on the strings in place, without
+// allocating, because it runs for every asset and page request.
+func Parse(values []string) Accepted {
+	ac := Accepted{br: -1, gzip: -1, identity: -1, star: -1}
 	for _, v := range values {
 		for v != "" {
 			var member string
@@ -97,14 +103,14 @@ func parseQValue(s string) int {
 	return q
 }
 
-// weight returns the q-value for one content coding: its own entry, else
+// Weight returns the q-value for one content coding: its own entry, else
 // the "*" entry, else 0 (not acceptable).
-func (ac acceptedCodings) weight(c coding) int {
+func (ac Accepted) Weight(c Coding) int {
 	q := -1
 	switch c {
-	case codingBrotli:
+	case Brotli:
 		q = ac.br
-	case codingGzip:
+	case Gzip:
 		q = ac.gzip
 	}
 	if q < 0 {
@@ -113,22 +119,22 @@ func (ac acceptedCodings) weight(c coding) int {
 	return max(q, 0)
 }
 
-// choose picks the representation to send among the variants an asset has
-// (have[c] is true when coding c exists). The highest q wins and brotli wins
+// Choose picks the representation to send among the variants a response
+// has (have[c] is true when coding c exists). The highest q wins and brotli wins
 // ties, then gzip. Identity is the fallback: it is chosen over a compressed
 // variant only when the client lists "identity" with a strictly higher q, as
 // in "identity, gzip;q=0.5". When the client refuses everything, identity is
 // sent anyway (RFC 9110 allows that instead of 406, and it is what a browser
 // can still use).
-func (ac acceptedCodings) choose(have *[numCodings]bool) coding {
-	best, bestQ := codingIdentity, 0
-	for c := coding(0); c < numCodings; c++ {
-		if q := ac.weight(c); have[c] && q > bestQ {
+func (ac Accepted) Choose(have *[Count]bool) Coding {
+	best, bestQ := Identity, 0
+	for c := Coding(0); c < Count; c++ {
+		if q := ac.Weight(c); have[c] && q > bestQ {
 			best, bestQ = c, q
 		}
 	}
-	if best != codingIdentity && ac.identity > bestQ {
-		return codingIdentity
+	if best != Identity && ac.identity > bestQ {
+		return Identity
 	}
 	return best
 }

@@ -1,4 +1,8 @@
-package static
+// Package byteranges makes a request's Range header safe to hand to
+// http.ServeContent, which static's assets and pages' pre-rendered pages are
+// both served with: it caps the number of ranges and makes zero-length
+// suffix ranges unsatisfiable, as ServeContent does not.
+package byteranges
 
 import (
 	"net/http"
@@ -7,7 +11,7 @@ import (
 	"strings"
 )
 
-// maxRanges caps the ranges of one Range request, as nginx's max_ranges and
+// Max caps the ranges of one Range request, as nginx's max_ranges and
 // Apache's MaxRanges do. A request with more is served as if it had no Range
 // header: 200 with the whole file (nginx's behaviour; a 416 would break a
 // client that merely asked for too much at once). Without a cap, a request
@@ -15,7 +19,7 @@ import (
 // part header per range, many times the file's size; 16 covers any real
 // client (browsers and media players ask for one range, download managers a
 // few).
-const maxRanges = 16
+const Max = 16
 
 // unsatisfiableRange stands in for a zero-length suffix range ("-0"): a
 // start past the end of any file, which http.ServeContent skips as it
@@ -26,14 +30,14 @@ const maxRanges = 16
 // (golang/go#81262, open).
 const unsatisfiableRange = "9223372036854775807-"
 
-// fixRanges returns r, or a copy of it with its Range header dropped when
-// that lists more than maxRanges ranges, or with its zero-length suffix
-// ranges made unsatisfiable ones. Only the first Range header counts: it
+// Fix returns r, or a copy of it with its Range header dropped when that
+// lists more than Max ranges, or with its zero-length suffix ranges made
+// unsatisfiable ones. Only the first Range header counts: it
 // is all ServeContent reads.
 //
 // Callers look the header up first, so requests without one (nearly all)
 // pay nothing more.
-func fixRanges(r *http.Request) *http.Request {
+func Fix(r *http.Request) *http.Request {
 	v := r.Header["Range"]
 	if len(v) == 0 {
 		return r
@@ -59,7 +63,7 @@ func withRange(r *http.Request, v string) *http.Request {
 	return &r2
 }
 
-// tooManyRanges reports whether a Range value lists more than maxRanges
+// tooManyRanges reports whether a Range value lists more than Max
 // ranges. It counts as ServeContent parses: non-empty, comma-separated
 // elements; blanks between commas count for nothing.
 func tooManyRanges(v string) bool {
@@ -80,7 +84,7 @@ func tooManyRanges(v string) bool {
 	if !empty {
 		n++
 	}
-	return n > maxRanges
+	return n > Max
 }
 
 // fixZeroSuffixes replaces each zero-length suffix range of a Range value
