@@ -24,6 +24,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/dashbox/dashbox/internal/byteranges"
+	"github.com/dashbox/dashbox/internal/contentcoding"
 )
 
 //go:embed templates/*.html
@@ -302,7 +306,8 @@ func (p *Pages) render(t *template.Template, status int, data pageData) (*render
 }
 
 // renderedPage is a page rendered once: its bytes, their gzip encoding and
-// ETags, so revalidation (pages are sent with no-cache) costs a 304.
+// ETags (strong, one per encoding), so revalidation (pages are sent with
+// no-cache) costs a 304.
 type renderedPage struct {
 	status         int
 	body, gzip     []byte
@@ -320,52 +325,48 @@ var (
 	gzipEncoding = []string{"gzip"}
 )
 
+// gzipOnly is what a compressed page has to offer contentcoding.Choose.
+var gzipOnly = [contentcoding.Count]bool{contentcoding.Gzip: true}
+
+// ServeHTTP sends the page as static sends an asset: http.ServeContent
+// answers If-None-Match (lists, "*", weak comparison), If-Match, If-Range,
+// Range and HEAD from the ETag of the representation chosen here, and
+// contentcoding reads Accept-Encoding. The 404 page, rendered for each
+// request and without an ETag, is written as it is, with its status.
 func (pg *renderedPage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h["Content-Type"] = htmlType
 	h["Cache-Control"] = noCache
-	body, length, etag := pg.body, pg.length, pg.etag
+	if pg.etag == nil {
+		h["Content-Length"] = pg.length
+		w.WriteHeader(pg.status)
+		if r.Method != http.MethodHead {
+			w.Write(pg.body)
+		}
+		return
+	}
+	body, etag := pg.body, pg.etag
+	_, isRange := r.Header["Range"]
+	if isRange {
+		r = byteranges.Fix(r)
+		_, isRange = r.Header["Range"]
+	}
 	if pg.gzip != nil {
 		h["Vary"] = varyEncoding
-		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-			body, length, etag = pg.gzip, pg.gzipLength, pg.gzipETag
+		// Ranges are served from the identity bytes, as static's assets
+		// are: a range of the gzip stream is no use to a client that
+		// cannot decode a partial stream, and browsers never ask for a
+		// range of a page.
+		if !isRange && contentcoding.Parse(r.Header["Accept-Encoding"]).Choose(&gzipOnly) == contentcoding.Gzip {
+			body, etag = pg.gzip, pg.gzipETag
 			h["Content-Encoding"] = gzipEncoding
+			// ServeContent leaves Content-Length unset when
+			// Content-Encoding is, so set it here.
+			h["Content-Length"] = pg.gzipLength
 		}
 	}
-	if etag != nil {
-		h["Etag"] = etag
-		if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag[0]) {
-			delete(h, "Content-Encoding")
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-	}
-	h["Content-Length"] = length
-	w.WriteHeader(pg.status)
-	if r.Method != http.MethodHead {
-		w.Write(body)
-	}
-}
-
-// acceptsGzip reports whether an Accept-Encoding header allows gzip.
-func acceptsGzip(ae string) bool {
-	for _, part := range strings.Split(ae, ",") {
-		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(coding), "gzip") {
-			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
-		}
-	}
-	return false
-}
-
-// etagMatch implements If-None-Match's weak comparison over a list.
-func etagMatch(header, etag string) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-		if t == "*" || t == etag {
-			return true
-		}
-	}
-	return false
+	// ServeContent compares the conditional headers with this ETag, so it
+	// must be set first.
+	h["Etag"] = etag
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 }
