@@ -90,21 +90,30 @@ func hiddenDir(p string) string {
 	return ""
 }
 
+// validateUnit checks the settings of c (with defaults applied) that name
+// the unit and the binary it runs.
+func (c Config) validateUnit() error {
+	if !validName.MatchString(c.Name) {
+		return fmt.Errorf("service name %q: use letters, digits, - and _ only", c.Name)
+	}
+	if strings.ContainsAny(c.Description, "\n\r") {
+		return fmt.Errorf("service description must be one line")
+	}
+	if !validBinaryPath.MatchString(c.BinaryPath) || path.Clean(c.BinaryPath) != c.BinaryPath {
+		return fmt.Errorf("binary path %q: give a clean absolute path such as %s", c.BinaryPath, DefaultBinaryPath)
+	}
+	if d := hiddenDir(c.BinaryPath); d != "" {
+		return fmt.Errorf("binary path %s is under %s, which the service cannot see and other users may control: use %s", c.BinaryPath, d, DefaultBinaryPath)
+	}
+	return nil
+}
+
 // validate checks c (with defaults applied) and the serve flags against what
 // the unit can run, so that a bad setting is refused before anything on the
 // system changes rather than turning into a crash loop.
 func (c Config) validate() (serveFlags, error) {
-	if !validName.MatchString(c.Name) {
-		return serveFlags{}, fmt.Errorf("service name %q: use letters, digits, - and _ only", c.Name)
-	}
-	if strings.ContainsAny(c.Description, "\n\r") {
-		return serveFlags{}, fmt.Errorf("service description must be one line")
-	}
-	if !validBinaryPath.MatchString(c.BinaryPath) || path.Clean(c.BinaryPath) != c.BinaryPath {
-		return serveFlags{}, fmt.Errorf("binary path %q: give a clean absolute path such as %s", c.BinaryPath, DefaultBinaryPath)
-	}
-	if d := hiddenDir(c.BinaryPath); d != "" {
-		return serveFlags{}, fmt.Errorf("binary path %s is under %s, which the service cannot see and other users may control: use %s", c.BinaryPath, d, DefaultBinaryPath)
+	if err := c.validateUnit(); err != nil {
+		return serveFlags{}, err
 	}
 	f, err := parseServeFlags(c.ServeArgs)
 	if err != nil {

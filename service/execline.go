@@ -30,7 +30,10 @@ func execWord(s string) (string, error) {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool { return !isPlainRune(r) }) < 0 {
 		return escaped, nil
 	}
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(escaped) + `"`, nil
+	// Braces are written as \x escapes, which systemd decodes: the unit
+	// text goes through kardianos/service's template engine, which would
+	// read "{{" as an action.
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "{", `\x7b`, "}", `\x7d`).Replace(escaped) + `"`, nil
 }
 
 // isPlainRune reports whether r may appear in a bare ExecStart= word.

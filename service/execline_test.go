@@ -9,7 +9,7 @@ func TestExecWordRoundTrip(t *testing.T) {
 	args := []string{
 		"serve", "--domain=dash.example.com", "--https-addr=[::1]:8443", "",
 		"two words", `say "hi"`, `back\slash`, "100%", "%n", "$HOME", "${HOME}", "$$", "it's",
-		"tab\there is refused elsewhere", "ünïcödé", "a;b", "--x=;",
+		"tab\there is refused elsewhere", "ünïcödé", "a;b", "--x=;", "{{Path}}", "}}",
 	}
 	var words []string
 	for _, a := range args {

@@ -34,11 +34,11 @@ import (
 func Install(ctx context.Context, cfg Config, out io.Writer) error {
 	const command = "dashbox service install"
 	cfg = cfg.withDefaults()
-	kc, err := kardianosConfig(cfg)
+	unitText, err := Unit(cfg)
 	if err != nil {
 		return err
 	}
-	unitText, err := Unit(cfg)
+	kc, err := kardianosConfig(cfg, unitText)
 	if err != nil {
 		return err
 	}

@@ -78,7 +78,7 @@ func (s StatusInfo) String() string {
 // when, its main PID and its URLs. It needs no privileges.
 func Status(ctx context.Context, cfg Config) (StatusInfo, error) {
 	cfg = cfg.withDefaults()
-	kc, err := kardianosConfig(Config{Name: cfg.Name, Description: cfg.Description, BinaryPath: cfg.BinaryPath})
+	kc, err := kardianosConfig(cfg, "")
 	if err != nil {
 		return StatusInfo{}, err
 	}

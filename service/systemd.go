@@ -78,7 +78,7 @@ func newSystemd(command string, kc *kservice.Config) (kservice.Service, error) {
 // configuration, unit text included, before the root check.
 func openInstalled(cfg Config, command string) (Config, kservice.Service, error) {
 	cfg = cfg.withDefaults()
-	kc, err := kardianosConfig(Config{Name: cfg.Name, Description: cfg.Description, BinaryPath: cfg.BinaryPath})
+	kc, err := kardianosConfig(cfg, "")
 	if err != nil {
 		return cfg, nil, err
 	}

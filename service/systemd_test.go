@@ -45,7 +45,7 @@ func TestLogrotateConfig(t *testing.T) {
 // TestCommandsNeedSystemd checks the message on a machine without systemd,
 // such as a container or CI runner whose PID 1 is something else.
 func TestCommandsNeedSystemd(t *testing.T) {
-	kc, err := kardianosConfig(Config{}.withDefaults())
+	kc, err := kardianosConfig(Config{}.withDefaults(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,22 +8,20 @@ import (
 	kservice "github.com/kardianos/service"
 )
 
-// systemdScript is the unit dashbox installs, as a kardianos/service v1.3.0
-// SystemdScript: {{Key}} values are filled in by kardianos/service from its
-// Config (Description, Path, Arguments, Dependencies, Name) and Options
-// (ReloadSignal, Restart, LimitNOFILE). @TimeoutStopSec@, @MemoryMax@ and
-// @Credentials@ are not kardianos keys; systemdScriptFor replaces them
-// before kardianos sees the script.
+// unitTemplate is the unit dashbox installs. unitText fills in each @Key@
+// in one pass (values are not scanned again), so the text Unit prints is the
+// text Install writes: Install hands it to kardianos/service as a
+// SystemdScript that holds no template action, which kardianos writes as it
+// is (TestUnitMatchesKardianos).
 //
 // The unit's own comments say why each group of settings is there, since
 // `dashbox service unit` prints it for an administrator to review.
-const systemdScript = `# Written by "dashbox service install"; "dashbox service unit" prints it.
+const unitTemplate = `# Written by "dashbox service install"; "dashbox service unit" prints it.
 # Install again to change it: edits here are overwritten.
 [Unit]
-Description={{Description}}
-ConditionFileIsExecutable={{Path | cmdEscape}}
-{{range Dependencies}}{{.}}
-{{end}}# A crash loop gives up after 5 starts in a minute instead of spinning.
+Description=@Description@
+ConditionFileIsExecutable=@Path@
+@Dependencies@# A crash loop gives up after 5 starts in a minute instead of spinning.
 StartLimitIntervalSec=60
 StartLimitBurst=5
 
@@ -31,14 +29,14 @@ StartLimitBurst=5
 # dashbox tells systemd it is ready (sd_notify) once both listeners are bound.
 Type=notify
 NotifyAccess=main
-ExecStart={{Path | cmdEscape}}{{range Arguments}} {{.}}{{end}}
+ExecStart=@ExecStart@
 # SIGHUP reopens the access log (after logrotate).
-ExecReload=/bin/kill -{{ReloadSignal}} $MAINPID
-Restart={{Restart}}
+ExecReload=/bin/kill -HUP $MAINPID
+Restart=always
 RestartSec=2
 # Covers serve's --shutdown-timeout drain, plus a margin.
 TimeoutStopSec=@TimeoutStopSec@
-LimitNOFILE={{LimitNOFILE}}
+LimitNOFILE=1048576
 # Memory: dashbox keeps its heap under a soft limit of 384 MiB by itself
 # (set GOMEMLIMIT in a drop-in to change it: systemctl edit dashbox,
 # Environment=GOMEMLIMIT=768MiB); past this hard ceiling the kernel ends it,
@@ -48,9 +46,9 @@ MemoryMax=@MemoryMax@
 # Identity and files: a user allocated by systemd while the service runs,
 # owning only its state (certificates, CA) and its logs, both mode 0700.
 DynamicUser=yes
-StateDirectory={{Name}}
+StateDirectory=@Name@
 StateDirectoryMode=0700
-LogsDirectory={{Name}}
+LogsDirectory=@Name@
 LogsDirectoryMode=0700
 UMask=0077
 
@@ -94,13 +92,8 @@ SystemCallErrorNumber=EPERM
 WantedBy=multi-user.target
 `
 
-// Unit settings passed to kardianos/service as options.
+// Unit settings besides the template's literal ones.
 const (
-	// reloadSignal is what serve reopens its access log on.
-	reloadSignal = "HUP"
-	// limitNOFILE lets one process hold many connections; it is a ceiling,
-	// not memory spent up front.
-	limitNOFILE = 1048576
 	// stopMargin is added to serve's shutdown timeout for TimeoutStopSec=,
 	// for closing logs and listeners after the drain.
 	stopMargin = 5 * time.Second
@@ -112,9 +105,8 @@ const (
 	memoryMax = "512M"
 )
 
-// dependencies are the [Unit] lines passed as kardianos Config.Dependencies:
-// start once the network is up, so listeners on specific addresses and ACME
-// have a network.
+// dependencies are the unit's [Unit] ordering lines: start once the network
+// is up, so listeners on specific addresses and ACME have a network.
 var dependencies = []string{"Wants=network-online.target", "After=network-online.target"}
 
 // Unit returns the systemd unit that Install would write for cfg. It needs no
@@ -122,76 +114,59 @@ var dependencies = []string{"Wants=network-online.target", "After=network-online
 // (`dashbox service unit`). It fails, saying what to change, when cfg cannot
 // work as a service.
 func Unit(cfg Config) (string, error) {
-	kc, err := kardianosConfig(cfg.withDefaults())
+	cfg = cfg.withDefaults()
+	flags, err := cfg.validate()
 	if err != nil {
 		return "", err
 	}
-	return renderScript(kc.Option["SystemdScript"].(string), scriptData(kc))
-}
-
-// kardianosConfig is the kardianos/service configuration for cfg (defaults
-// applied): Install hands it to kardianos/service, and Unit renders the same
-// script with the same values.
-func kardianosConfig(cfg Config) (*kservice.Config, error) {
-	flags, err := cfg.validate()
-	if err != nil {
-		return nil, err
-	}
 	words, creds, err := serveExecArgs(cfg.ServeArgs)
 	if err != nil {
+		return "", err
+	}
+	return unitText(cfg, flags.shutdownTimeout, words, creds)
+}
+
+// unitText fills in unitTemplate for cfg (defaults applied and validated):
+// words are serve's arguments as ExecStart= words, creds the files it loads.
+func unitText(cfg Config, shutdownTimeout time.Duration, words []string, creds []credential) (string, error) {
+	stop := (shutdownTimeout + stopMargin + time.Second - 1) / time.Second
+	var deps strings.Builder
+	for _, d := range dependencies {
+		deps.WriteString(d + "\n")
+	}
+	text := strings.NewReplacer(
+		"@Description@", cfg.Description,
+		"@Path@", cfg.BinaryPath,
+		"@Dependencies@", deps.String(),
+		"@ExecStart@", strings.Join(append([]string{cfg.BinaryPath, "serve"}, words...), " "),
+		"@TimeoutStopSec@", fmt.Sprintf("%ds", stop),
+		"@MemoryMax@", memoryMax,
+		"@Name@", cfg.Name,
+		"@Credentials@", credentialsSection(creds),
+	).Replace(unitTemplate)
+	// Install hands the text to kardianos/service as its template: it must
+	// hold no template action to be written as it is. Arguments cannot
+	// (execWord writes '{' escaped); the description could.
+	if strings.Contains(text, "{{") || strings.Contains(text, "}}") {
+		return "", fmt.Errorf("service unit: the description %q holds {{ or }}: leave them out", cfg.Description)
+	}
+	return text, nil
+}
+
+// kardianosConfig is the kardianos/service configuration that installs
+// unitText: the unit, already written out, is its SystemdScript. Status,
+// start and stop need only the name.
+func kardianosConfig(cfg Config, unitText string) (*kservice.Config, error) {
+	if err := cfg.validateUnit(); err != nil {
 		return nil, err
 	}
-	args := append([]string{"serve"}, words...)
-	return &kservice.Config{
-		Name:         cfg.Name,
-		Description:  cfg.Description,
-		Executable:   cfg.BinaryPath,
-		Arguments:    args,
-		Dependencies: dependencies,
-		Option: kservice.KeyValue{
-			"SystemdScript": systemdScriptFor(flags.shutdownTimeout, creds),
-			"ReloadSignal":  reloadSignal,
-			"Restart":       "always",
-			"LimitNOFILE":   limitNOFILE,
-		},
-	}, nil
-}
-
-// systemdScriptFor fills in the settings of systemdScript that kardianos has
-// no key for: the stop timeout, the memory ceiling, and the files loaded as
-// credentials.
-func systemdScriptFor(shutdownTimeout time.Duration, creds []credential) string {
-	stop := (shutdownTimeout + stopMargin + time.Second - 1) / time.Second
-	script := strings.Replace(systemdScript, "@TimeoutStopSec@", fmt.Sprintf("%ds", stop), 1)
-	script = strings.Replace(script, "@MemoryMax@", memoryMax, 1)
-	return strings.Replace(script, "@Credentials@", credentialsSection(creds), 1)
-}
-
-// scriptData is the value map kardianos/service v1.3.0 builds in
-// (*systemd).Install for a system (not user) unit with LogOutput off, so that
-// Unit renders exactly what Install writes.
-func scriptData(kc *kservice.Config) map[string]any {
-	limit := ""
-	if n, ok := kc.Option["LimitNOFILE"].(int); ok && n > -1 {
-		limit = fmt.Sprint(n)
+	kc := &kservice.Config{
+		Name:        cfg.Name,
+		Description: cfg.Description,
+		Executable:  cfg.BinaryPath,
 	}
-	str := func(key string) string { s, _ := kc.Option[key].(string); return s }
-	return map[string]any{
-		"Description":       kc.Description,
-		"Path":              kc.Executable,
-		"Name":              kc.Name,
-		"Dependencies":      kc.Dependencies,
-		"Arguments":         kc.Arguments,
-		"ChRoot":            kc.ChRoot,
-		"WorkingDirectory":  kc.WorkingDirectory,
-		"UserName":          kc.UserName,
-		"ReloadSignal":      str("ReloadSignal"),
-		"PIDFile":           str("PIDFile"),
-		"LogDirectory":      "/var/log",
-		"OutputFileSupport": "",
-		"LimitNOFILE":       limit,
-		"Restart":           str("Restart"),
-		"SuccessExitStatus": str("SuccessExitStatus"),
-		"EnvVars":           []string(nil),
+	if unitText != "" {
+		kc.Option = kservice.KeyValue{"SystemdScript": unitText}
 	}
+	return kc, nil
 }

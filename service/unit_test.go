@@ -97,7 +97,7 @@ func TestUnitMatchesKardianos(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			kc, err := kardianosConfig(cfg)
+			kc, err := kardianosConfig(cfg, want)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,6 +163,21 @@ func TestUnitRefuses(t *testing.T) {
 				t.Errorf("error %q: want one line containing %q", msg, tt.want)
 			}
 		})
+	}
+}
+
+// TestUnitHoldsNoTemplateAction: Install hands the unit text to
+// kardianos/service as a template, so no value may put "{{" into it.
+func TestUnitHoldsNoTemplateAction(t *testing.T) {
+	unit, err := Unit(Config{ServeArgs: []string{"--static-dir=/srv/{{Name}}", "--domain={{.}}"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(unit, "{{") || strings.Contains(unit, "}}") {
+		t.Errorf("the unit holds a template action:\n%s", unit)
+	}
+	if _, err := Unit(Config{Description: "dashbox {{Name}}"}); err == nil || !strings.Contains(err.Error(), "leave them out") {
+		t.Errorf("a description with {{: %v, want a refusal", err)
 	}
 }
 
