@@ -37,12 +37,9 @@ type Config struct {
 	// home directories and temporary directories, which the sandbox hides.
 	BinaryPath string
 
-	// ServeArgs are the serve flags the service runs with, as validated by
-	// the CLI, without the "serve" word itself: for example
-	// ["--domain=dash.example.com"]. The unit reads --shutdown-timeout from
-	// them for TimeoutStopSec=, and the URLs printed come from --domain and
-	// --https-addr.
-	ServeArgs []string
+	// Serve is the serve command the service runs, as the CLI parsed and
+	// validated it.
+	Serve Serve
 }
 
 // withDefaults returns c with empty fields set to their defaults.
@@ -108,32 +105,34 @@ func (c Config) validateUnit() error {
 	return nil
 }
 
-// validate checks c (with defaults applied) and the serve flags against what
-// the unit can run, so that a bad setting is refused before anything on the
-// system changes rather than turning into a crash loop.
-func (c Config) validate() (serveFlags, error) {
+// validate checks c (with defaults applied) and serve's arguments against
+// what the unit can run, so that a bad setting is refused before anything on
+// the system changes rather than turning into a crash loop.
+func (c Config) validate() error {
 	if err := c.validateUnit(); err != nil {
-		return serveFlags{}, err
+		return err
 	}
-	f, err := parseServeFlags(c.ServeArgs)
-	if err != nil {
-		return f, err
-	}
-	if f.stateDir != "" && path.Clean(f.stateDir) != c.stateDir() {
-		return f, fmt.Errorf("--state-dir=%s: the service keeps its state in %s (systemd StateDirectory=); leave --state-dir out", f.stateDir, c.stateDir())
-	}
-	switch a := f.accessLog; {
-	case a == "" || a == "-" || a == "off":
-	case !path.IsAbs(a) || !strings.HasPrefix(path.Clean(a), c.logsDir()+"/"):
-		return f, fmt.Errorf("--access-log=%s: the service may only write logs in %s (systemd LogsDirectory=); leave --access-log out, or use - for the journal, or off", a, c.logsDir())
-	}
-	if s := f.staticDir; s != "" {
-		if !path.IsAbs(s) {
-			return f, fmt.Errorf("--static-dir=%s: give an absolute path for the service", s)
+	for _, a := range c.Serve.Args {
+		switch v := a.Value; a.Kind {
+		case StateDir:
+			if v != "" && path.Clean(v) != c.stateDir() {
+				return fmt.Errorf("--%s=%s: the service keeps its state in %s (systemd StateDirectory=); leave --%s out", a.Flag, v, c.stateDir(), a.Flag)
+			}
+		case LogFile:
+			if v != "" && v != "-" && v != "off" && (!path.IsAbs(v) || !strings.HasPrefix(path.Clean(v), c.logsDir()+"/")) {
+				return fmt.Errorf("--%s=%s: the service may only write logs in %s (systemd LogsDirectory=); leave --%s out, or use - for the journal, or off", a.Flag, v, c.logsDir(), a.Flag)
+			}
+		case ReadDir:
+			if v == "" {
+				continue
+			}
+			if !path.IsAbs(v) {
+				return fmt.Errorf("--%s=%s: give an absolute path for the service", a.Flag, v)
+			}
+			if d := hiddenDir(path.Clean(v)); d != "" {
+				return fmt.Errorf("--%s=%s is under %s, which the service cannot see: move the files to a directory such as /srv/%s", a.Flag, v, d, c.Name)
+			}
 		}
-		if d := hiddenDir(path.Clean(s)); d != "" {
-			return f, fmt.Errorf("--static-dir=%s is under %s, which the service cannot see: move the files to a directory such as /srv/%s", s, d, c.Name)
-		}
 	}
-	return f, nil
+	return nil
 }

@@ -29,16 +29,6 @@ import (
 // restart dashbox`, or with `dashbox service install` again, which restarts
 // the service when a file differs from the copy it runs with.
 
-// credentialFlags are the serve flags whose files the unit hands over as
-// credentials, with the credential's name (its file name in
-// $CREDENTIALS_DIRECTORY).
-var credentialFlags = map[string]string{
-	"auth-file":    "htpasswd",
-	"tls-cert":     "tls-cert",
-	"tls-key":      "tls-key",
-	"acme-ca-root": "acme-ca-root",
-}
-
 // credential is one file the unit loads with LoadCredential=.
 type credential struct {
 	// flag is the serve flag, such as "auth-file".
@@ -77,47 +67,30 @@ func (c credential) check() error {
 	return nil
 }
 
-// serveExecArgs turns serve arguments into the words of ExecStart= after
-// "serve", and the credentials the unit must load for them: the flags of
-// credentialFlags, in either form the flag package reads (--name=value or
-// --name value), become --name=%d/<credential>; every other argument is
-// escaped with execWord.
-func serveExecArgs(args []string) (words []string, creds []credential, err error) {
-	for i := 0; i < len(args); i++ {
-		arg := args[i]
-		name, value, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
-		credName, isCred := credentialFlags[name]
-		if !strings.HasPrefix(arg, "-") || arg == "--" || !isCred {
-			w, err := execWord(arg)
+// serveExecArgs turns serve's arguments into the words of ExecStart= after
+// "serve", and the credentials the unit must load for them: a Secret
+// argument becomes --flag=%d/<credential>; every other argument is escaped
+// with execWord.
+func serveExecArgs(args []Arg) (words []string, creds []credential, err error) {
+	for _, a := range args {
+		if a.Kind != Secret {
+			w, err := execWord("--" + a.Flag + "=" + a.Value)
 			if err != nil {
 				return nil, nil, fmt.Errorf("serve %v", err)
 			}
 			words = append(words, w)
-			if arg == "--" {
-				for _, rest := range args[i+1:] {
-					if w, err = execWord(rest); err != nil {
-						return nil, nil, fmt.Errorf("serve %v", err)
-					}
-					words = append(words, w)
-				}
-				break
-			}
 			continue
 		}
-		if !hasValue {
-			if i+1 >= len(args) {
-				return nil, nil, fmt.Errorf("serve flag %s needs a value", arg)
-			}
-			i++
-			value = args[i]
+		if !validName.MatchString(a.Credential) {
+			return nil, nil, fmt.Errorf("--%s: credential name %q: use letters, digits, - and _ only", a.Flag, a.Credential)
 		}
-		c := credential{flag: name, name: credName, source: value}
+		c := credential{flag: a.Flag, name: a.Credential, source: a.Value}
 		if err := c.check(); err != nil {
 			return nil, nil, err
 		}
-		// A flag given twice: the flag package keeps the last value.
+		// The same file under one name twice: systemd loads it once.
 		for j := range creds {
-			if creds[j].flag == name {
+			if creds[j].name == c.name {
 				creds = append(creds[:j], creds[j+1:]...)
 				break
 			}
@@ -161,13 +134,13 @@ func parseLoadCredential(line string) (name, source string, ok bool) {
 // --name=<source> of the credential's LoadCredential= line.
 func restoreCredentialArgs(args []string, sources map[string]string) []string {
 	for i, a := range args {
-		name, value, ok := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		credName, isCred := credentialFlags[name]
-		if !ok || !isCred || value != "%d/"+credName {
+		flag, value, ok := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		credName, isCred := strings.CutPrefix(value, "%d/")
+		if !ok || !isCred {
 			continue
 		}
 		if src, ok := sources[credName]; ok {
-			args[i] = "--" + name + "=" + src
+			args[i] = "--" + flag + "=" + src
 		}
 	}
 	return args

@@ -9,10 +9,10 @@ import (
 )
 
 func TestServeExecArgsCredentials(t *testing.T) {
-	words, creds, err := serveExecArgs([]string{
+	words, creds, err := serveExecArgs(serveOf(
 		"--auth-file", "/etc/dashbox/old", "-tls-cert=/etc/ssl/c.pem", "--domain=d.test",
 		"--auth-file=/etc/dashbox/htpasswd", "--tls-key", "/etc/ssl/c.pem",
-	})
+	).Args)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestServeExecArgsCredentials(t *testing.T) {
 // TestInstalledCredentialFiles reads the files an installed unit loads
 // back, and the paths into its serve arguments.
 func TestInstalledCredentialFiles(t *testing.T) {
-	cfg := Config{ServeArgs: []string{"--auth-file=/etc/dashbox/htpasswd", "--tls-cert=/etc/c.pem", "--tls-key=/etc/k.pem"}}
+	cfg := Config{Serve: serveOf("--auth-file=/etc/dashbox/htpasswd", "--tls-cert=/etc/c.pem", "--tls-key=/etc/k.pem")}
 	unit, err := Unit(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -46,8 +46,8 @@ func TestInstalledCredentialFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(u.serveArgs, cfg.ServeArgs) {
-		t.Errorf("serve args %q, want %q", u.serveArgs, cfg.ServeArgs)
+	if !slices.Equal(u.serveArgs, cfg.Serve.words()) {
+		t.Errorf("serve args %q, want %q", u.serveArgs, cfg.Serve.words())
 	}
 	var files []string
 	for _, f := range u.credentials {

@@ -7,6 +7,13 @@
 // state; Control starts, stops and restarts; Status reports. Notify is the
 // sd_notify half that serve uses to tell systemd it is ready.
 //
+// The CLI owns serve's flags: it hands over serve as a typed Serve (each
+// argument with its kind: plain, the state directory, a log file, a
+// directory to read, or a secret file loaded with LoadCredential=; the
+// domains, HTTPS address and shutdown timeout the unit derives from). This
+// package never parses a serve command line, so 'service install' carries
+// every serve flag as serve parsed it.
+//
 // The service runs with DynamicUser=yes rather than as a system user that
 // Install would create. systemd allocates the user while the service runs and
 // owns nothing else on the machine with it: there is no account to create

@@ -5,14 +5,20 @@ import (
 	"log"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/dashbox/dashbox/service"
 )
 
 // The unit for `dashbox service unit --domain=dash.example.com`: the serve
-// flags go into ExecStart= after "serve".
+// flags go into ExecStart= after "serve". The CLI, which owns serve's flags,
+// describes serve once it has parsed and validated them.
 func ExampleUnit() {
-	unit, err := service.Unit(service.Config{ServeArgs: []string{"--domain=dash.example.com"}})
+	unit, err := service.Unit(service.Config{Serve: service.Serve{
+		Args:            []service.Arg{{Flag: "domain", Value: "dash.example.com"}},
+		Domains:         []string{"dash.example.com"},
+		ShutdownTimeout: 10 * time.Second,
+	}})
 	if err != nil {
 		log.Fatal(err)
 	}

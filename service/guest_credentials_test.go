@@ -43,7 +43,7 @@ func guestCredentials(t *testing.T) {
 	if !strings.Contains(out, "restarted") {
 		t.Errorf("install with new flags does not say it restarted:\n%s", out)
 	}
-	pid := checkRunning(t, Config{ServeArgs: args})
+	pid := checkRunning(t, Config{Serve: serveOf(args...)})
 
 	get := func(path, user, pass string) int {
 		t.Helper()
@@ -91,7 +91,7 @@ func guestCredentials(t *testing.T) {
 	if !strings.Contains(out, "restarted (a file it loads changed since it started)") {
 		t.Errorf("install again after the file changed does not restart:\n%s", out)
 	}
-	if newPID := checkRunning(t, Config{ServeArgs: args}); newPID == pid {
+	if newPID := checkRunning(t, Config{Serve: serveOf(args...)}); newPID == pid {
 		t.Errorf("main PID %d unchanged", pid)
 	}
 	for _, u := range [][2]string{{"ann", "ann's pass"}, {"bob", "bob's pass"}} {

@@ -78,7 +78,7 @@ func waitSystemRunning(t *testing.T) {
 // standing in for serve.
 func guestSmoke(t *testing.T) {
 	ctx := context.Background()
-	cfg := Config{ServeArgs: []string{"--https-addr=:443", "--http-addr=:80"}}
+	cfg := Config{Serve: serveOf("--https-addr=:443", "--http-addr=:80")}
 
 	t.Run("argv reaches the program unchanged", func(t *testing.T) {
 		for _, tt := range unitCases {
@@ -138,7 +138,7 @@ func guestSmoke(t *testing.T) {
 	})
 
 	t.Run("install with a changed flag restarts with it", func(t *testing.T) {
-		changed := Config{ServeArgs: []string{"--https-addr=:8443", "--http-addr=:80"}}
+		changed := Config{Serve: serveOf("--https-addr=:8443", "--http-addr=:80")}
 		var out bytes.Buffer
 		if err := Install(ctx, changed, &out); err != nil {
 			t.Fatalf("Install: %v\n%s", err, out.String())
@@ -220,7 +220,7 @@ func guestInstall(t *testing.T) {
 		}
 	}
 	roots := caRoots(t)
-	cfg := Config{ServeArgs: first}
+	cfg := Config{Serve: serveOf(first...)}
 	pid := checkRunning(t, cfg)
 	checkAnswersHTTPS(t, roots, "dash.test", pid)
 	checkStateDir(t, pid)
@@ -261,7 +261,7 @@ func guestInstall(t *testing.T) {
 		if unit := dashbox(t, append([]string{"service", "unit"}, changed...)...); unit != readFile(t, "/etc/systemd/system/dashbox.service") {
 			t.Errorf("the updated unit is not what service unit prints")
 		}
-		newPID := checkRunning(t, Config{ServeArgs: changed})
+		newPID := checkRunning(t, Config{Serve: serveOf(changed...)})
 		if newPID == pid {
 			t.Errorf("main PID %d unchanged after installing with a changed flag", pid)
 		}
@@ -271,7 +271,7 @@ func guestInstall(t *testing.T) {
 
 // guestAfterReboot is the second boot on the same file system.
 func guestAfterReboot(t *testing.T) {
-	changed := Config{ServeArgs: []string{"--domain=dash.test", "--domain=other.test"}}
+	changed := Config{Serve: serveOf("--domain=dash.test", "--domain=other.test")}
 	if got := systemctlOutput(t, "is-active", "dashbox.service"); got != "active" {
 		t.Fatalf("after the reboot dashbox.service is %s, want active", got)
 	}
@@ -304,7 +304,7 @@ func guestAfterReboot(t *testing.T) {
 		if after := dashboxStdout(t, "ca"); after != before {
 			t.Error("the CA root changed across uninstall and install")
 		}
-		checkAnswersHTTPS(t, caRoots(t), "dash.test", checkRunning(t, Config{ServeArgs: []string{"--domain=dash.test"}}))
+		checkAnswersHTTPS(t, caRoots(t), "dash.test", checkRunning(t, Config{Serve: serveOf("--domain=dash.test")}))
 	})
 	t.Run("files loaded as credentials", guestCredentials)
 	t.Run("uninstall --purge", func(t *testing.T) {
@@ -335,7 +335,7 @@ func checkExecStartArgv(t *testing.T, cfg Config) {
 	probe := fmt.Sprintf("[Service]\nType=oneshot\nEnvironment=%s=%s\nExecStart=/mnt/share/service.test %s\n", argvDumpEnv, dump, execStart)
 	// Files loaded as credentials reach serve as paths in the probe's
 	// credentials directory; any file will do as their source.
-	_, creds, err := serveExecArgs(cfg.ServeArgs)
+	_, creds, err := serveExecArgs(cfg.Serve.Args)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +354,7 @@ func checkExecStartArgv(t *testing.T, cfg Config) {
 	if err := json.Unmarshal([]byte(readFile(t, dump)), &got); err != nil {
 		t.Fatal(err)
 	}
-	want := append([]string{"serve"}, cfg.ServeArgs...)
+	want := append([]string{"serve"}, cfg.Serve.words()...)
 	for i, a := range want {
 		for _, c := range creds {
 			if a == "--"+c.flag+"="+c.source {
@@ -389,8 +389,8 @@ func checkRunning(t *testing.T, cfg Config) int {
 	if !info.Installed || !info.Enabled || info.ActiveState != "active" || info.SubState != "running" || info.MainPID == 0 || info.Since.IsZero() {
 		t.Fatalf("status: %+v", info)
 	}
-	if strings.Join(info.ServeArgs, " ") != strings.Join(cfg.ServeArgs, " ") {
-		t.Errorf("status says it runs with %q, want %q", info.ServeArgs, cfg.ServeArgs)
+	if strings.Join(info.ServeArgs, " ") != strings.Join(cfg.Serve.words(), " ") {
+		t.Errorf("status says it runs with %q, want %q", info.ServeArgs, cfg.Serve.words())
 	}
 	if uid := processUID(t, info.MainPID); uid == 0 {
 		t.Errorf("main PID %d runs as root", info.MainPID)

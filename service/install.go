@@ -49,14 +49,14 @@ func Install(ctx context.Context, cfg Config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	flags, err := parseServeFlags(cfg.ServeArgs)
-	if err != nil {
-		return err
+	for _, a := range cfg.Serve.Args {
+		if a.Kind == ReadDir {
+			if err := checkReadableByAnyone(a.Flag, a.Value); err != nil {
+				return err
+			}
+		}
 	}
-	if err := checkReadableByAnyone(flags.staticDir); err != nil {
-		return err
-	}
-	_, creds, err := serveExecArgs(cfg.ServeArgs)
+	_, creds, err := serveExecArgs(cfg.Serve.Args)
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func Install(ctx context.Context, cfg Config, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "%s %s, main PID %s\n", unit, verb, props["MainPID"])
-	for _, u := range flags.urls(os.Hostname) {
+	for _, u := range cfg.Serve.URLs(os.Hostname) {
 		fmt.Fprintf(out, "open %s\n", u)
 	}
 	return nil
@@ -172,10 +172,11 @@ func installBinary(dst string, out io.Writer) (changed bool, err error) {
 	return true, nil
 }
 
-// checkReadableByAnyone refuses a static directory the service's user (a
-// dynamic user in no group) cannot list and read: every parent must be
-// searchable by others and the directory itself readable.
-func checkReadableByAnyone(dir string) error {
+// checkReadableByAnyone refuses a directory (the value of serve's --flag)
+// the service's user (a dynamic user in no group) cannot list and read:
+// every parent must be searchable by others and the directory itself
+// readable.
+func checkReadableByAnyone(flag, dir string) error {
 	if dir == "" {
 		return nil
 	}
@@ -183,14 +184,14 @@ func checkReadableByAnyone(dir string) error {
 	for p := dir; ; p = filepath.Dir(p) {
 		fi, err := os.Stat(p)
 		if err != nil {
-			return fmt.Errorf("--static-dir=%s: %v", dir, err)
+			return fmt.Errorf("--%s=%s: %v", flag, dir, err)
 		}
 		need, chmod := fs.FileMode(0o001), "o+x"
 		if p == dir {
 			need, chmod = 0o005, "o+rx"
 		}
 		if fi.Mode().Perm()&need != need {
-			return fmt.Errorf("--static-dir=%s: the service runs as its own user and cannot read %s (mode %v): run chmod %s %s", dir, p, fi.Mode().Perm(), chmod, p)
+			return fmt.Errorf("--%s=%s: the service runs as its own user and cannot read %s (mode %v): run chmod %s %s", flag, dir, p, fi.Mode().Perm(), chmod, p)
 		}
 		if p == "/" {
 			return nil

@@ -81,7 +81,7 @@ func TestCheckReadableByAnyone(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			err := checkReadableByAnyone(tt.prepare(t, root))
+			err := checkReadableByAnyone("static-dir", tt.prepare(t, root))
 			want := strings.ReplaceAll(tt.want, "ROOT", root)
 			switch {
 			case want == "" && err != nil:

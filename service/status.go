@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -36,7 +35,8 @@ type StatusInfo struct {
 	BinaryPath string
 	// ServeArgs are the serve flags the unit runs with.
 	ServeArgs []string
-	// URLs are the addresses to open, from ServeArgs.
+	// URLs are the addresses to open. Status leaves them empty: the CLI,
+	// which owns serve's flags, reads them from ServeArgs (Serve.URLs).
 	URLs []string
 }
 
@@ -95,9 +95,6 @@ func Status(ctx context.Context, cfg Config) (StatusInfo, error) {
 	}
 	info.Installed = true
 	info.BinaryPath, info.ServeArgs = installed.binary, installed.serveArgs
-	if flags, err := parseServeFlags(installed.serveArgs); err == nil {
-		info.URLs = flags.urls(os.Hostname)
-	}
 	props, err := showProperties(ctx, info.Unit, "UnitFileState", "ActiveState", "SubState", "MainPID", "StateChangeTimestamp")
 	if err != nil {
 		return info, err

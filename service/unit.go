@@ -115,15 +115,14 @@ var dependencies = []string{"Wants=network-online.target", "After=network-online
 // work as a service.
 func Unit(cfg Config) (string, error) {
 	cfg = cfg.withDefaults()
-	flags, err := cfg.validate()
+	if err := cfg.validate(); err != nil {
+		return "", err
+	}
+	words, creds, err := serveExecArgs(cfg.Serve.Args)
 	if err != nil {
 		return "", err
 	}
-	words, creds, err := serveExecArgs(cfg.ServeArgs)
-	if err != nil {
-		return "", err
-	}
-	return unitText(cfg, flags.shutdownTimeout, words, creds)
+	return unitText(cfg, cfg.Serve.ShutdownTimeout, words, creds)
 }
 
 // unitText fills in unitTemplate for cfg (defaults applied and validated):

@@ -23,22 +23,22 @@ var unitCases = []struct {
 	name string
 	cfg  Config
 }{
-	{"default", Config{}},
-	{"domains", Config{ServeArgs: []string{
+	{"default", Config{Serve: serveOf()}},
+	{"domains", Config{Serve: serveOf(
 		"--domain=dash.example.com", "--domain", "www.dash.example.com",
 		"--https-addr=:8443", "--http-addr=:8080", "--shutdown-timeout=1m30s",
 		"--access-log=/var/log/dashbox/access.log", "--log-format=json",
-	}}},
-	{"escaping", Config{ServeArgs: []string{
+	)}},
+	{"escaping", Config{Serve: serveOf(
 		`--static-dir=/srv/dash files/100% "real" $HOME\x`, "--log-level", "debug",
-	}}},
+	)}},
 	{"named", Config{Name: "dashbox-staging", Description: "dashbox staging", BinaryPath: "/opt/dashbox/bin/dashbox",
-		ServeArgs: []string{"--https-addr=127.0.0.1:9443", "--shutdown-timeout=250ms"}}},
-	{"credentials", Config{ServeArgs: []string{
+		Serve: serveOf("--https-addr=127.0.0.1:9443", "--shutdown-timeout=250ms")}},
+	{"credentials", Config{Serve: serveOf(
 		"--domain=dash.example.com", "--auth-file=/etc/dashbox/htpasswd",
 		"--tls-cert=/etc/ssl/dash.example.com/fullchain.pem", "--tls-key=/root/keys/dash.example.com.key",
 		"--allow=10.0.0.0/8",
-	}}},
+	)}},
 }
 
 func TestUnitGolden(t *testing.T) {
@@ -137,21 +137,17 @@ func TestUnitRefuses(t *testing.T) {
 		{"binary with space", Config{BinaryPath: "/opt/my dashbox"}, "clean absolute path"},
 		{"bad name", Config{Name: "dash box"}, "letters, digits"},
 		{"two-line description", Config{Description: "a\nb"}, "one line"},
-		{"state dir elsewhere", Config{ServeArgs: []string{"--state-dir=/srv/state"}}, "leave --state-dir out"},
-		{"access log elsewhere", Config{ServeArgs: []string{"--access-log", "/srv/access.log"}}, "only write logs in /var/log/dashbox"},
-		{"access log relative", Config{ServeArgs: []string{"--access-log=access.log"}}, "only write logs in /var/log/dashbox"},
-		{"static dir in home", Config{ServeArgs: []string{"--static-dir=/home/ann/static"}}, "/srv/dashbox"},
-		{"static dir relative", Config{ServeArgs: []string{"--static-dir=static"}}, "absolute path"},
-		{"bad shutdown timeout", Config{ServeArgs: []string{"--shutdown-timeout=soon"}}, "duration such as 10s"},
-		{"flag without value", Config{ServeArgs: []string{"--domain"}}, "needs a value"},
-		{"newline in argument", Config{ServeArgs: []string{"--domain=a\nExecStartPre=/bin/sh"}}, "control character"},
-		{"lone semicolon", Config{ServeArgs: []string{";"}}, "cannot be written"},
-		{"relative auth file", Config{ServeArgs: []string{"--auth-file=htpasswd"}}, "absolute path"},
-		{"auth file in tmp", Config{ServeArgs: []string{"--auth-file", "/tmp/htpasswd"}}, "any user may put files"},
-		{"key with a space", Config{ServeArgs: []string{"--tls-key=/etc/ssl/my key.pem"}}, "letters, digits"},
-		{"cert with a specifier", Config{ServeArgs: []string{"--tls-cert=/etc/ssl/%n.pem"}}, "letters, digits"},
-		{"unclean cert path", Config{ServeArgs: []string{"--tls-cert=/etc/ssl/../x.pem"}}, "clean path"},
-		{"auth file without value", Config{ServeArgs: []string{"--auth-file"}}, "needs a value"},
+		{"state dir elsewhere", Config{Serve: serveOf("--state-dir=/srv/state")}, "leave --state-dir out"},
+		{"access log elsewhere", Config{Serve: serveOf("--access-log", "/srv/access.log")}, "only write logs in /var/log/dashbox"},
+		{"access log relative", Config{Serve: serveOf("--access-log=access.log")}, "only write logs in /var/log/dashbox"},
+		{"static dir in home", Config{Serve: serveOf("--static-dir=/home/ann/static")}, "/srv/dashbox"},
+		{"static dir relative", Config{Serve: serveOf("--static-dir=static")}, "absolute path"},
+		{"newline in argument", Config{Serve: serveOf("--domain=a\nExecStartPre=/bin/sh")}, "control character"},
+		{"relative auth file", Config{Serve: serveOf("--auth-file=htpasswd")}, "absolute path"},
+		{"auth file in tmp", Config{Serve: serveOf("--auth-file", "/tmp/htpasswd")}, "any user may put files"},
+		{"key with a space", Config{Serve: serveOf("--tls-key=/etc/ssl/my key.pem")}, "letters, digits"},
+		{"cert with a specifier", Config{Serve: serveOf("--tls-cert=/etc/ssl/%n.pem")}, "letters, digits"},
+		{"unclean cert path", Config{Serve: serveOf("--tls-cert=/etc/ssl/../x.pem")}, "clean path"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,7 +165,7 @@ func TestUnitRefuses(t *testing.T) {
 // TestUnitHoldsNoTemplateAction: Install hands the unit text to
 // kardianos/service as a template, so no value may put "{{" into it.
 func TestUnitHoldsNoTemplateAction(t *testing.T) {
-	unit, err := Unit(Config{ServeArgs: []string{"--static-dir=/srv/{{Name}}", "--domain={{.}}"}})
+	unit, err := Unit(Config{Serve: serveOf("--static-dir=/srv/{{Name}}", "--domain={{.}}")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +186,7 @@ func TestUnitAccepts(t *testing.T) {
 		{"--access-log=/var/log/dashbox/access.log"},
 		{"--static-dir=/srv/dashbox"},
 	} {
-		if _, err := Unit(Config{ServeArgs: args}); err != nil {
+		if _, err := Unit(Config{Serve: serveOf(args...)}); err != nil {
 			t.Errorf("Unit with %q: %v", args, err)
 		}
 	}
@@ -210,7 +206,7 @@ func TestUnitStopTimeoutCoversDrain(t *testing.T) {
 		if tt.arg != "" {
 			args = []string{tt.arg}
 		}
-		unit, err := Unit(Config{ServeArgs: args})
+		unit, err := Unit(Config{Serve: serveOf(args...)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -241,8 +237,8 @@ func TestUnitReadsBack(t *testing.T) {
 			if got.binary != cfg.BinaryPath {
 				t.Errorf("binary %q, want %q", got.binary, cfg.BinaryPath)
 			}
-			if strings.Join(got.serveArgs, "\x00") != strings.Join(cfg.ServeArgs, "\x00") {
-				t.Errorf("serve args %q, want %q", got.serveArgs, cfg.ServeArgs)
+			if strings.Join(got.serveArgs, "\x00") != strings.Join(cfg.Serve.words(), "\x00") {
+				t.Errorf("serve args %q, want %q", got.serveArgs, cfg.Serve.words())
 			}
 		})
 	}

@@ -546,16 +546,18 @@ func TestServiceUnitAuthFile(t *testing.T) {
 func TestAbsPathArgs(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	got, err := absPathArgs([]string{"--auth-file=a", "--tls-cert=c/cert.pem", "--tls-key=/etc/k", "--static-dir=./s",
-		"--acme-ca-root=../r.pem", "--domain=d.test", "--access-log=-", "--log-format=json"})
+	cfg, err := parseServeFlags([]string{"--auth-file=a", "--tls-cert=c/cert.pem", "--tls-key=/etc/k", "--static-dir=./s",
+		"--acme-ca-root=../r.pem", "--domain=d.test", "--access-log=-", "--log-format=json"}, noEnv, io.Discard, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"--auth-file=" + filepath.Join(dir, "a"), "--tls-cert=" + filepath.Join(dir, "c/cert.pem"), "--tls-key=/etc/k",
-		"--static-dir=" + filepath.Join(dir, "s"), "--acme-ca-root=" + filepath.Join(filepath.Dir(dir), "r.pem"),
-		"--domain=d.test", "--access-log=-", "--log-format=json"}
+	got := unitWords(t, cfg)
+	// In name order, as the unit has them.
+	want := []string{"--access-log=-", "--acme-ca-root=" + filepath.Join(filepath.Dir(dir), "r.pem"), "--auth-file=" + filepath.Join(dir, "a"),
+		"--domain=d.test", "--log-format=json", "--static-dir=" + filepath.Join(dir, "s"),
+		"--tls-cert=" + filepath.Join(dir, "c/cert.pem"), "--tls-key=/etc/k"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Errorf("absPathArgs:\n%q\nwant\n%q", got, want)
+		t.Errorf("unit args:\n%q\nwant\n%q", got, want)
 	}
 }
 

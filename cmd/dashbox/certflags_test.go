@@ -118,8 +118,8 @@ func TestServeCertificateFlagsChooseTheIssuer(t *testing.T) {
 			if c.ACME == nil || c.ACME.CA != dashtls.LetsEncryptStaging {
 				t.Fatalf("ACME = %+v", c.ACME)
 			}
-			if !strings.Contains(strings.Join(cfg.explicit, " "), "--acme-staging=true") {
-				t.Errorf("explicit flags for the service unit: %v", cfg.explicit)
+			if words := unitWords(t, cfg); !strings.Contains(strings.Join(words, " "), "--acme-staging=true") {
+				t.Errorf("explicit flags for the service unit: %v", words)
 			}
 		}},
 		{"private CA with its root", []string{"--domain", "dash.corp.example", "--acme-ca", "https://ca.corp.example/acme/dir", "--acme-ca-root", root}, nil, func(t *testing.T, c dashtls.Config, _ *serveConfig) {

@@ -6,7 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
+
+	"github.com/dashbox/dashbox/service"
 )
 
 // newFlagSet returns a flag set whose help goes to stdout when it is asked
@@ -39,10 +42,10 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 	return err
 }
 
-// parseFlagsExplicit is parseFlags that also returns the flags that were set,
-// on the command line or through the environment, as "--name=value"
-// arguments in name order (a repeatable flag once per value): what
-// a system service must be given explicitly, since its environment is empty.
+// parseFlagsExplicit is parseFlags that also returns the names of the flags
+// that were set, on the command line or through the environment, in name
+// order: what a system service must be given explicitly, since its
+// environment is empty.
 func parseFlagsExplicit(fs *flag.FlagSet, args []string, getenv func(string) string) ([]string, error) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -79,16 +82,9 @@ func parseFlagsExplicit(fs *flag.FlagSet, args []string, getenv func(string) str
 	}
 	var explicit []string
 	fs.VisitAll(func(f *flag.Flag) {
-		if !set[f.Name] {
-			return
+		if set[f.Name] {
+			explicit = append(explicit, f.Name)
 		}
-		if l, ok := f.Value.(*listFlag); ok {
-			for _, v := range *l {
-				explicit = append(explicit, "--"+f.Name+"="+v)
-			}
-			return
-		}
-		explicit = append(explicit, "--"+f.Name+"="+f.Value.String())
 	})
 	return explicit, nil
 }
@@ -121,4 +117,61 @@ func (l *listFlag) Set(v string) error {
 		}
 	}
 	return nil
+}
+
+// serveFlagSet is serve's flag set. Each flag is defined once, here or with
+// the flag package's methods (plain values), with the kind of its value:
+// what the unit does with it when 'service install' carries it.
+type serveFlagSet struct {
+	*flag.FlagSet
+	// kinds holds the flags whose value is not service.Plain.
+	kinds map[string]service.Arg
+	// own are flags of the service command itself, not passed to serve.
+	own map[string]bool
+}
+
+// path defines a flag naming a file or directory of the given kind: the
+// unit runs in /, so a relative path is made absolute where it was given
+// (service.ReadDir, service.Secret); service.StateDir and service.LogFile
+// must be the unit's own directories and are checked as given.
+func (fs *serveFlagSet) path(p *string, name, value, usage string, kind service.ArgKind) {
+	fs.StringVar(p, name, value, usage)
+	fs.kinds[name] = service.Arg{Kind: kind}
+}
+
+// secret defines a flag naming a file that may be root's alone: the unit
+// loads it with LoadCredential= under the name credential.
+func (fs *serveFlagSet) secret(p *string, name, credential, usage string) {
+	fs.StringVar(p, name, "", usage)
+	fs.kinds[name] = service.Arg{Kind: service.Secret, Credential: credential}
+}
+
+// unitArgs describes the flags of set (names, as parseFlagsExplicit returns
+// them) as arguments for the unit, one per value of a list flag, with paths
+// made absolute.
+func (fs *serveFlagSet) unitArgs(set []string) ([]service.Arg, error) {
+	var args []service.Arg
+	for _, name := range set {
+		if fs.own[name] {
+			continue
+		}
+		f := fs.Lookup(name)
+		values := []string{f.Value.String()}
+		if l, ok := f.Value.(*listFlag); ok {
+			values = *l
+		}
+		for _, v := range values {
+			a := fs.kinds[name]
+			a.Flag, a.Value = name, v
+			if (a.Kind == service.ReadDir || a.Kind == service.Secret) && v != "" && !filepath.IsAbs(v) {
+				abs, err := filepath.Abs(v)
+				if err != nil {
+					return nil, fmt.Errorf("--%s=%s: %v", name, v, err)
+				}
+				a.Value = abs
+			}
+			args = append(args, a)
+		}
+	}
+	return args, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -90,23 +91,35 @@ type serveConfig struct {
 	// acmeRoots is the content of acmeCARoot, read by validate.
 	acmeRoots []byte
 
-	// explicit holds the flags given on the command line or through the
-	// environment, as "--name=value": what 'service install' writes into
-	// the unit.
-	explicit []string
+	// flags is the parsed flag set, and set the names of the flags given on
+	// the command line or through the environment: what 'service install'
+	// writes into the unit (serviceServe).
+	flags *serveFlagSet
+	set   []string
 }
 
 // parseServe parses and validates serve's flags and environment, without
 // binding or writing anything.
 func parseServe(args []string, getenv func(string) string, stdout io.Writer) (*serveConfig, error) {
+	cfg, err := parseServeFlags(args, getenv, stdout, nil)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, cfg.validate()
+}
+
+// parseServeFlags parses serve's flags and environment without validating
+// them. own, when not nil, defines a command's own flags besides serve's on
+// the same set (service install's --install-path); they do not reach serve.
+func parseServeFlags(args []string, getenv func(string) string, stdout io.Writer, own func(*flag.FlagSet)) (*serveConfig, error) {
 	cfg := &serveConfig{}
-	fs := newFlagSet("serve", serveUsage, stdout)
+	fs := &serveFlagSet{FlagSet: newFlagSet("serve", serveUsage, stdout), kinds: map[string]service.Arg{}, own: map[string]bool{}}
 	fs.StringVar(&cfg.httpsAddr, "https-addr", ":443", "`address` of the HTTPS listener")
 	fs.StringVar(&cfg.httpAddr, "http-addr", ":80", "`address` of the HTTP listener that redirects to HTTPS; empty turns it off")
 	fs.Var(&cfg.domains, "domain", "a `name` the certificate covers besides localhost, 127.0.0.1, ::1 and the host name; repeat for more (comma-separated in the environment)")
-	fs.StringVar(&cfg.stateDir, "state-dir", defaultStateDir(getenv), "`directory` for certificates and the local CA (default: $STATE_DIRECTORY, else /var/lib/dashbox as root, else ~/.local/share/dashbox)")
-	fs.StringVar(&cfg.staticDir, "static-dir", "", "also serve this `directory` at /static/; embedded assets win where both have a file")
-	fs.StringVar(&cfg.accessLog, "access-log", defaultAccessLog(getenv), "access log in nginx's combined format: a file `path`, - for stdout, or off; reopened on SIGHUP (default: $LOGS_DIRECTORY/access.log, else -)")
+	fs.path(&cfg.stateDir, "state-dir", defaultStateDir(getenv), "`directory` for certificates and the local CA (default: $STATE_DIRECTORY, else /var/lib/dashbox as root, else ~/.local/share/dashbox)", service.StateDir)
+	fs.path(&cfg.staticDir, "static-dir", "", "also serve this `directory` at /static/; embedded assets win where both have a file", service.ReadDir)
+	fs.path(&cfg.accessLog, "access-log", defaultAccessLog(getenv), "access log in nginx's combined format: a file `path`, - for stdout, or off; reopened on SIGHUP (default: $LOGS_DIRECTORY/access.log, else -)", service.LogFile)
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "format of the error and event log on stderr: text or json")
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "least severe level logged: debug, info, warn or error")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", server.DefaultShutdownTimeout, "how long in-flight requests may take to finish after SIGTERM")
@@ -114,19 +127,36 @@ func parseServe(args []string, getenv func(string) string, stdout io.Writer) (*s
 	fs.BoolVar(&cfg.acme, "acme", true, "get publicly trusted certificates for --domain names from an ACME CA (Let's Encrypt unless --acme-ca); false keeps every name on the local CA")
 	fs.BoolVar(&cfg.acmeStaging, "acme-staging", false, "use Let's Encrypt's staging CA: untrusted certificates, generous limits; try a set-up there first")
 	fs.StringVar(&cfg.acmeCA, "acme-ca", "", "`URL` of another ACME CA's directory, such as a private step-ca (https://ca.example.com/acme/acme/directory)")
-	fs.StringVar(&cfg.acmeCARoot, "acme-ca-root", "", "PEM `file` with the root certificate of the --acme-ca, when the system does not trust it")
+	fs.secret(&cfg.acmeCARoot, "acme-ca-root", "acme-ca-root", "PEM `file` with the root certificate of the --acme-ca, when the system does not trust it")
 	fs.StringVar(&cfg.email, "email", "", "contact `address` of the ACME account (optional): the CA may write there about it")
-	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "serve this certificate chain (PEM `file`, server certificate first) instead of ACME; reloaded when it changes and on SIGHUP")
-	fs.StringVar(&cfg.tlsKey, "tls-key", "", "PEM `file` with the private key of --tls-cert")
+	fs.secret(&cfg.tlsCert, "tls-cert", "tls-cert", "serve this certificate chain (PEM `file`, server certificate first) instead of ACME; reloaded when it changes and on SIGHUP")
+	fs.secret(&cfg.tlsKey, "tls-key", "tls-key", "PEM `file` with the private key of --tls-cert")
 	fs.BoolVar(&cfg.hsts, "hsts", true, "send Strict-Transport-Security (one year) with publicly trusted certificates (ACME, --tls-cert), never with the local CA's")
-	fs.StringVar(&cfg.authFile, "auth-file", "", "htpasswd `file` (bcrypt: dashbox passwd or htpasswd -B): every page and callback needs a login, /healthz and /static/ stay public; reloaded when it changes and on SIGHUP")
+	fs.secret(&cfg.authFile, "auth-file", "htpasswd", "htpasswd `file` (bcrypt: dashbox passwd or htpasswd -B): every page and callback needs a login, /healthz and /static/ stay public; reloaded when it changes and on SIGHUP")
 	fs.Var(&cfg.allow, "allow", "only clients of this `network` (such as 10.0.0.0/8 or 2001:db8::/32; an address alone is /32 or /128) reach anything but /healthz, others get 403; repeat for more (comma-separated in the environment)")
-	explicit, err := parseFlagsExplicit(fs, args, getenv)
+	if own != nil {
+		serve := map[string]bool{}
+		fs.VisitAll(func(f *flag.Flag) { serve[f.Name] = true })
+		own(fs.FlagSet)
+		fs.VisitAll(func(f *flag.Flag) { fs.own[f.Name] = !serve[f.Name] })
+	}
+	set, err := parseFlagsExplicit(fs.FlagSet, args, getenv)
 	if err != nil {
 		return nil, err
 	}
-	cfg.explicit = explicit
-	return cfg, cfg.validate()
+	cfg.flags, cfg.set = fs, set
+	return cfg, nil
+}
+
+// serviceServe describes serve, as parsed, for the unit: the flags given,
+// each with its kind, and the settings the unit derives from (the stop
+// timeout, the URLs to print).
+func (c *serveConfig) serviceServe() (service.Serve, error) {
+	args, err := c.flags.unitArgs(c.set)
+	if err != nil {
+		return service.Serve{}, err
+	}
+	return service.Serve{Args: args, Domains: c.domains, HTTPSAddr: c.httpsAddr, ShutdownTimeout: c.shutdownTimeout}, nil
 }
 
 // validate checks everything that can be checked without side effects.

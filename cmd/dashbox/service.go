@@ -2,11 +2,10 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
-	"slices"
-	"strings"
+	"os"
 
 	"github.com/dashbox/dashbox/service"
 )
@@ -53,24 +52,26 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprint(stdout, serviceUsage)
 		return nil
 	case "install", "unit":
-		installPath, rest, err := cutInstallPath(rest)
-		if err != nil {
-			return err
-		}
 		if cmd == "install" {
 			if err := service.CheckPrivilege("dashbox service install"); err != nil {
 				return err
 			}
 		}
-		serveCfg, err := parseServe(rest, serviceEnv(getenv), stdout)
+		var installPath string
+		serveCfg, err := parseServeFlags(rest, serviceEnv(getenv), stdout, func(fs *flag.FlagSet) {
+			fs.StringVar(&installPath, "install-path", service.DefaultBinaryPath, "absolute `path` the binary is installed to and the unit runs")
+		})
 		if err != nil {
 			return err
 		}
-		serveArgs, err := absPathArgs(serveCfg.explicit)
+		if err := serveCfg.validate(); err != nil {
+			return err
+		}
+		serve, err := serveCfg.serviceServe()
 		if err != nil {
 			return err
 		}
-		cfg := service.Config{BinaryPath: installPath, ServeArgs: serveArgs}
+		cfg := service.Config{BinaryPath: installPath, Serve: serve}
 		if cmd == "unit" {
 			unit, err := service.Unit(cfg)
 			if err != nil {
@@ -108,6 +109,9 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 		if err != nil {
 			return err
 		}
+		if st.Installed {
+			st.URLs = installedURLs(st.ServeArgs)
+		}
 		_, err = io.WriteString(stdout, st.String())
 		return err
 	}
@@ -129,48 +133,13 @@ func serviceEnv(getenv func(string) string) func(string) string {
 	}
 }
 
-// pathFlags are the serve flags that name files or directories: the unit
-// runs in /, so a relative path given to 'service install' is made absolute
-// from where the administrator ran it, where it was checked.
-var pathFlags = []string{"auth-file", "tls-cert", "tls-key", "static-dir", "acme-ca-root"}
-
-// absPathArgs makes the values of pathFlags in explicit ("--name=value", as
-// parseServe returns them) absolute.
-func absPathArgs(explicit []string) ([]string, error) {
-	out := make([]string, len(explicit))
-	for i, a := range explicit {
-		out[i] = a
-		name, value, ok := strings.Cut(strings.TrimPrefix(a, "--"), "=")
-		if !ok || value == "" || filepath.IsAbs(value) || !slices.Contains(pathFlags, name) {
-			continue
-		}
-		abs, err := filepath.Abs(value)
-		if err != nil {
-			return nil, fmt.Errorf("--%s=%s: %v", name, value, err)
-		}
-		out[i] = "--" + name + "=" + abs
+// installedURLs are the URLs of serve run with args, the serve arguments
+// of an installed unit: its domains on its HTTPS port. The service's own
+// environment decides the rest, not this one's.
+func installedURLs(args []string) []string {
+	cfg, err := parseServeFlags(args, serviceEnv(func(string) string { return "" }), io.Discard, nil)
+	if err != nil {
+		return nil
 	}
-	return out, nil
-}
-
-// cutInstallPath takes install's own --install-path flag out of the serve
-// flags.
-func cutInstallPath(args []string) (path string, rest []string, err error) {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") || name != "install-path" {
-			rest = append(rest, a)
-			continue
-		}
-		if !hasValue {
-			if i+1 >= len(args) {
-				return "", nil, usageError{"--install-path needs a value: an absolute path such as /usr/local/bin/dashbox"}
-			}
-			i++
-			value = args[i]
-		}
-		path = value
-	}
-	return path, rest, nil
+	return service.Serve{Domains: cfg.domains, HTTPSAddr: cfg.httpsAddr}.URLs(os.Hostname)
 }

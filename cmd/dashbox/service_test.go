@@ -3,8 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
+	"io"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/dashbox/dashbox/service"
 )
 
 // TestServiceUnitMaxConnections: --max-connections, a flag with a separate
@@ -35,5 +40,72 @@ func TestServiceUnitMaxConnections(t *testing.T) {
 	err := run(context.Background(), []string{"dashbox", "service", "unit", "--max-connections", "0"}, noEnv, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "invalid --max-connections 0") || out.Len() > 0 {
 		t.Errorf("service unit --max-connections 0: err %v, output %q; want the refusal serve gives", err, out.String())
+	}
+}
+
+// TestServiceUnitCarriesEveryServeFlag: every serve flag given reaches the
+// unit's serve arguments, so a flag added to serve needs no other edit for
+// 'service install' to carry it.
+func TestServiceUnitCarriesEveryServeFlag(t *testing.T) {
+	probe, err := parseServeFlags(nil, noEnv, io.Discard, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var args, names []string
+	probe.flags.VisitAll(func(f *flag.Flag) {
+		value := "x"
+		if g, ok := f.Value.(flag.Getter); ok {
+			switch g.Get().(type) {
+			case bool:
+				value = "true"
+			case int:
+				value = "7"
+			case time.Duration:
+				value = "7s"
+			case string:
+				value = "/srv/x"
+			}
+		}
+		args = append(args, "--"+f.Name+"="+value)
+		names = append(names, f.Name)
+	})
+	cfg, err := parseServeFlags(args, noEnv, io.Discard, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := cfg.serviceServe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range s.Args {
+		got = append(got, a.Flag)
+		if a.Kind == service.Secret && a.Credential == "" {
+			t.Errorf("--%s is loaded as a credential without a name", a.Flag)
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(names, " ") {
+		t.Errorf("the unit carries\n%v\nwant every serve flag\n%v", got, names)
+	}
+}
+
+// TestServiceUnitRefusesAsServe: a serve flag the unit cannot carry is
+// refused with serve's own message, before any unit is written.
+func TestServiceUnitRefusesAsServe(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--shutdown-timeout=soon"}, `invalid value "soon" for flag -shutdown-timeout`},
+		{[]string{"--domain"}, "flag needs an argument: -domain"},
+		{[]string{"--auth-file"}, "flag needs an argument: -auth-file"},
+		{[]string{"--install-path"}, "flag needs an argument: -install-path"},
+		{[]string{"serve"}, `unexpected argument "serve"`},
+	} {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), append([]string{"dashbox", "service", "unit"}, tc.args...), noEnv, &out, &errOut)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || out.Len() > 0 {
+			t.Errorf("service unit %q: err %v, output %q; want an error containing %q", tc.args, err, out.String(), tc.want)
+		}
 	}
 }
