@@ -109,3 +109,12 @@ func TestServiceUnitRefusesAsServe(t *testing.T) {
 		}
 	}
 }
+
+// TestInstalledURLs: 'service status' prints the URLs of the serve
+// arguments read back from the installed unit.
+func TestInstalledURLs(t *testing.T) {
+	got := installedURLs([]string{"--domain=a.example", "--https-addr=:8443", "--auth-file=/etc/dashbox/htpasswd"})
+	if strings.Join(got, " ") != "https://a.example:8443/" {
+		t.Errorf("URLs %q, want https://a.example:8443/", got)
+	}
+}
