@@ -1,107 +1,21 @@
 package pages
 
 import (
-	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"strings"
+	"fmt"
 	"testing"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
 )
-
-// Benchmarks of what a visitor waits for: a page (rendered once, so this
-// is the cost of writing it) and a callback (a Go call and a JSON
-// encoding), plus start-up and the two ways of turning a chart into JSON.
-
-func benchGet(b *testing.B, path string, header ...string) {
-	_, h := mustPages(b)
-	req := httptest.NewRequest(http.MethodGet, path, nil)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != 200 {
-			b.Fatal(rec.Code)
-		}
-	}
-}
-
-func BenchmarkHomePage(b *testing.B)      { benchGet(b, "/") }
-func BenchmarkChartPage(b *testing.B)     { benchGet(b, "/apps/app7") }
-func BenchmarkChartPageGzip(b *testing.B) { benchGet(b, "/apps/app7", "Accept-Encoding", "gzip, br") }
-
-func benchCallback(b *testing.B, path string, form url.Values) {
-	_, h := mustPages(b)
-	body := form.Encode()
-	b.ReportAllocs()
-	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != 200 {
-			b.Fatal(rec.Code, rec.Body)
-		}
-	}
-}
-
-// BenchmarkCallbackText is the cheapest callback: app9's five powers.
-func BenchmarkCallbackText(b *testing.B) {
-	benchCallback(b, "/apps/app9/callback/powers", form("x", "7"))
-}
-
-// BenchmarkCallbackChart is a chart callback: app7's 142 bubbles of a year.
-func BenchmarkCallbackChart(b *testing.B) {
-	benchCallback(b, "/apps/app7/callback/year", form("year-slider", "1977"))
-}
-
-// BenchmarkCallbackTablePage renders a page of app17's table.
-func BenchmarkCallbackTablePage(b *testing.B) {
-	benchCallback(b, "/apps/app17/callback/page", form("paged.page", "42"))
-}
-
-// BenchmarkCallbackRejectDeep is issue 12's attack on app13: a 60 KB form
-// whose hover event is 9,999 nested arrays, refused with a 400 before it
-// is decoded (it took 4.5 s of CPU and answered 200 MB before).
-func BenchmarkCallbackRejectDeep(b *testing.B) {
-	_, h := mustPages(b)
-	body := form("basic-interactions.hover", deepJSON(9_999)).Encode()
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, "/apps/app13/callback/hover-data", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != 400 {
-			b.Fatal(rec.Code, rec.Body)
-		}
-	}
-}
-
-// BenchmarkNew is dashbox's start-up share when dashboards are built in
-// New: data sets, 18 dashboards rendered and compressed.
-func BenchmarkNew(b *testing.B) {
-	b.ReportAllocs()
-	for b.Loop() {
-		mustPages(b)
-	}
-}
 
 // BenchmarkChartJSON compares go-echarts' RenderSnippet, used once per chart
 // at start, with Validate+JSON, used by callbacks: the reason callbacks do
 // not use RenderSnippet.
 func BenchmarkChartJSON(b *testing.B) {
-	g, err := newData(embeddedDataSets).Gapminder()
-	if err != nil {
-		b.Fatal(err)
-	}
 	b.Run("RenderSnippet", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := (&chartOption{gapminderBubbles("g", g, 1977)}).snippetJSON("g"); err != nil {
+			if _, err := (&chartOption{benchScatter()}).snippetJSON("g"); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -109,9 +23,23 @@ func BenchmarkChartJSON(b *testing.B) {
 	b.Run("MarshalJSON", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := (&chartOption{gapminderBubbles("g", g, 1977)}).MarshalJSON(); err != nil {
+			if _, err := (&chartOption{benchScatter()}).MarshalJSON(); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
+}
+
+// benchScatter is a bubble chart the size of the demo's Gapminder one:
+// five series, 142 named points.
+func benchScatter() *charts.Scatter {
+	c := NewScatter("g", charts.WithTitleOpts(opts.Title{Title: "Bubbles"}), charts.WithXAxisOpts(opts.XAxis{Type: "log"}))
+	for s := range 5 {
+		var points []opts.ScatterData
+		for i := s; i < 142; i += 5 {
+			points = append(points, opts.ScatterData{Name: fmt.Sprintf("Country %d", i), Value: []float64{float64(i) * 312.5, 40 + float64(i)/5}, SymbolSize: 4 + i%30})
+		}
+		c.AddSeries(fmt.Sprintf("Continent %d", s), points)
+	}
+	return c
 }

@@ -70,7 +70,7 @@ func (in Inputs) Float(name, label string) (float64, error) {
 	s := strings.TrimSpace(in.v.Get(name))
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		return 0, Errorf(EINVALID, "%s must be a number, not %q", label, clip(s))
+		return 0, Errorf(EINVALID, "%s must be a number, not %q", label, Clip(s))
 	}
 	return f, nil
 }
@@ -80,7 +80,7 @@ func (in Inputs) Int(name, label string, lo, hi int) (int, error) {
 	s := strings.TrimSpace(in.v.Get(name))
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		return 0, Errorf(EINVALID, "%s must be a whole number, not %q", label, clip(s))
+		return 0, Errorf(EINVALID, "%s must be a whole number, not %q", label, Clip(s))
 	}
 	if n < lo || n > hi {
 		return 0, Errorf(EINVALID, "%s must be between %d and %d, not %d", label, lo, hi, n)
@@ -96,7 +96,7 @@ func (in Inputs) OneOf(name, label string, options []Option) (string, error) {
 			return s, nil
 		}
 	}
-	return "", Errorf(EINVALID, "unknown %s %q: choose one of %s", label, clip(s), optionValues(options))
+	return "", Errorf(EINVALID, "unknown %s %q: choose one of %s", label, Clip(s), optionValues(options))
 }
 
 func optionValues(options []Option) string {
@@ -190,12 +190,12 @@ func (p *Pages) callbackHandler(cb Callback, limits map[string]inputLimit) http.
 		defer func() {
 			// A buffer grown by an answer refused as too large (its last
 			// output is encoded before it is measured) is not kept.
-			if buf.Cap() <= maxCallbackOutput {
+			if buf.Cap() <= MaxCallbackOutput {
 				bufPool.Put(buf)
 			}
 		}()
 		buf.Reset()
-		if err := encodeOutputs(buf, out, maxCallbackOutput); err != nil {
+		if err := encodeOutputs(buf, out, MaxCallbackOutput); err != nil {
 			writeError(w, r, p.logger, err)
 			return
 		}

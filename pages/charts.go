@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
-	"math"
 	"strconv"
 	"strings"
 
@@ -29,61 +28,67 @@ import (
 //     colours that suit the visitor's system setting;
 //   - titles and legends that fit a phone's width.
 //
-// Options go-echarts has no Go field for are set through extras.
+// Options go-echarts has no Go field for are set through WithExtras.
 
-// assetsHost is where go-echarts would load ECharts from if its own page
+// AssetsHost is where go-echarts would load ECharts from if its own page
 // templates were ever used. dashbox renders only the option JSON
 // (RenderSnippet().Option) into its own templates, but the default is a
-// remote host, and no remote host may appear anywhere.
-const assetsHost = "/static/vendor/echarts/"
+// remote host, and no remote host may appear anywhere: a chart made with
+// its own charts.WithInitializationOpts must set this one.
+const AssetsHost = "/static/vendor/echarts/"
 
-// echart is what every go-echarts chart type is: renderable as a snippet
-// and as an option map.
-type echart interface {
+// EChart is what every go-echarts chart type is (*charts.Bar,
+// *charts.Scatter, ...): renderable as a snippet and as an option map.
+type EChart interface {
 	RenderSnippet() render.ChartSnippet
 	Validate()
 	JSON() map[string]any
 	Accept(charts.ConfigurationVisitor)
 }
 
-// extras are top-level ECharts option fields go-echarts has no Go field
+// Extras are top-level ECharts option fields go-echarts has no Go field
 // for, such as a brush with toolbox buttons; each replaces the whole field.
-type extras map[string]any
+type Extras map[string]any
 
-// newBar, newScatter and newLine return charts with dashbox's defaults.
-func newBar(id string, global ...charts.GlobalOpts) *charts.Bar {
+// NewBar returns a bar chart with dashbox's defaults (see the top of this
+// file) and the chart ID id, which must be its Graph's ID.
+func NewBar(id string, global ...charts.GlobalOpts) *charts.Bar {
 	c := charts.NewBar()
 	c.SetGlobalOptions(append([]charts.GlobalOpts{chartInit(id)}, global...)...)
 	c.Accept(optionVisitor{})
 	return c
 }
 
-func newScatter(id string, global ...charts.GlobalOpts) *charts.Scatter {
+// NewScatter returns a scatter chart with dashbox's defaults and the chart
+// ID id, as NewBar does.
+func NewScatter(id string, global ...charts.GlobalOpts) *charts.Scatter {
 	c := charts.NewScatter()
 	c.SetGlobalOptions(append([]charts.GlobalOpts{chartInit(id)}, global...)...)
 	c.Accept(optionVisitor{})
 	return c
 }
 
-func newLine(id string, global ...charts.GlobalOpts) *charts.Line {
+// NewLine returns a line chart with dashbox's defaults and the chart ID
+// id, as NewBar does.
+func NewLine(id string, global ...charts.GlobalOpts) *charts.Line {
 	c := charts.NewLine()
 	c.SetGlobalOptions(append([]charts.GlobalOpts{chartInit(id)}, global...)...)
 	c.Accept(optionVisitor{})
 	return c
 }
 
-// withExtras sets option fields go-echarts cannot express.
-func withExtras(c echart, e extras) { c.Accept(optionVisitor{extras: e}) }
+// WithExtras sets on c option fields go-echarts cannot express.
+func WithExtras(c EChart, e Extras) { c.Accept(optionVisitor{extras: e}) }
 
 func chartInit(id string) charts.GlobalOpts {
-	return charts.WithInitializationOpts(opts.Initialization{ChartID: id, AssetsHost: assetsHost})
+	return charts.WithInitializationOpts(opts.Initialization{ChartID: id, AssetsHost: AssetsHost})
 }
 
 // optionVisitor adjusts every option go-echarts builds (see the top of this
 // file).
 type optionVisitor struct {
 	charts.BaseConfigurationVisitor
-	extras extras
+	extras Extras
 }
 
 // canvasTooltip is go-echarts' tooltip with the render mode it lacks.
@@ -114,10 +119,10 @@ func (v optionVisitor) Visit(o map[string]any) {
 
 // chartOption is a chart as an Output or a Chart component holds it; it is
 // turned into JSON only when sent.
-type chartOption struct{ c echart }
+type chartOption struct{ c EChart }
 
 // ChartOf is an Output that replaces a chart's option.
-func ChartOf(c echart) Output { return Output{Chart: &chartOption{c}} }
+func ChartOf(c EChart) Output { return Output{Chart: &chartOption{c}} }
 
 // MarshalJSON encodes the option for a callback response. It does what
 // RenderSnippet does (Validate, then the option map) without parsing
@@ -140,7 +145,7 @@ func (o *chartOption) snippetJSON(id string) (js template.JS, err error) {
 	}()
 	s := o.c.RenderSnippet()
 	if !strings.Contains(s.Element, `id="`+id+`"`) {
-		return "", fmt.Errorf("chart %s: its go-echarts ChartID differs; build it with newBar/newScatter/newLine(%q)", id, id)
+		return "", fmt.Errorf("chart %s: its go-echarts ChartID differs; build it with NewBar/NewScatter/NewLine(%q)", id, id)
 	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, []byte(strings.TrimSpace(s.Option))); err != nil {
@@ -151,8 +156,8 @@ func (o *chartOption) snippetJSON(id string) (js template.JS, err error) {
 	return template.JS(safe.String()), nil
 }
 
-// barData and lineData turn numbers into go-echarts' data items.
-func barData(values ...float64) []opts.BarData {
+// BarData turns numbers into go-echarts' bar data items.
+func BarData(values ...float64) []opts.BarData {
 	d := make([]opts.BarData, len(values))
 	for i, v := range values {
 		d[i] = opts.BarData{Value: v}
@@ -160,7 +165,8 @@ func barData(values ...float64) []opts.BarData {
 	return d
 }
 
-func lineData(values ...float64) []opts.LineData {
+// LineData turns numbers into go-echarts' line data items.
+func LineData(values ...float64) []opts.LineData {
 	d := make([]opts.LineData, len(values))
 	for i, v := range values {
 		d[i] = opts.LineData{Value: v}
@@ -168,35 +174,22 @@ func lineData(values ...float64) []opts.LineData {
 	return d
 }
 
-// axisType is the ECharts axis type for a Linear/Log radio's value.
-func axisType(scale string) string {
-	if scale == "log" {
-		return "log"
-	}
-	return "value"
-}
-
-// scaleOptions are the choices of a Linear/Log radio.
-var scaleOptions = []Option{{Label: "Linear", Value: "linear"}, {Label: "Log", Value: "log"}}
-
-// bubbleSize maps a population to a bubble diameter in pixels, by area as
-// Plotly's size_max does: the most populous country gets largest.
-func bubbleSize(pop, maxPop float64, largest int) int {
-	return max(4, int(float64(largest)*math.Sqrt(pop/maxPop)))
-}
-
-// point is a scatter data item with the per-item style go-echarts'
+// Point is a scatter data item with the per-item style go-echarts'
 // opts.ScatterData has no field for (app15 fades the unselected points).
-type point struct {
-	Name       string          `json:"name,omitempty"`
-	Value      []float64       `json:"value"`
-	SymbolSize int             `json:"symbolSize,omitempty"`
-	ItemStyle  *opts.ItemStyle `json:"itemStyle,omitempty"`
+type Point struct {
+	// Name is the point's label, in tooltips and events.
+	Name string `json:"name,omitempty"`
+	// Value is its coordinates, x then y.
+	Value []float64 `json:"value"`
+	// SymbolSize is its diameter in pixels; 0 is the series' size.
+	SymbolSize int `json:"symbolSize,omitempty"`
+	// ItemStyle styles this point alone; nil is the series' style.
+	ItemStyle *opts.ItemStyle `json:"itemStyle,omitempty"`
 }
 
-// addPoints adds a scatter series of points, as Scatter.AddSeries does for
+// AddPoints adds a scatter series of points, as Scatter.AddSeries does for
 // opts.ScatterData.
-func addPoints(c *charts.Scatter, name string, points []point, options ...charts.SeriesOpts) {
+func AddPoints(c *charts.Scatter, name string, points []Point, options ...charts.SeriesOpts) {
 	s := charts.SingleSeries{Name: name, Type: types.ChartScatter, Data: points}
 	s.ConfigureSeriesOpts(options...)
 	c.MultiSeries = append(c.MultiSeries, s)

@@ -384,8 +384,8 @@ type Graph struct {
 	ID string
 	// Label describes the chart for screen readers.
 	Label string
-	// Figure is the chart, built with newBar, newScatter or newLine.
-	Figure echart
+	// Figure is the chart, built with NewBar, NewScatter or NewLine.
+	Figure EChart
 	// Size is "" for the default height, "tall" or "short".
 	Size string
 	// FixedTheme keeps the chart's own colours instead of following the

@@ -11,10 +11,10 @@ import (
 	"sync"
 )
 
-// A Dashboard is one page of dashboards, declared in one Go file and listed
-// in registry.go. What the home page and the router need (Path, Title,
+// A Dashboard is one page of dashboards, declared in one Go file and passed
+// to New in Options.Dashboards. What the home page and the router need (Path, Title,
 // Description) is plain data, known when dashbox starts; what the page
-// shows and how it responds is made by Build, from the data sets, when the
+// shows and how it responds is made by Build when the
 // page or one of its callbacks is first asked for (or in New: see
 // Options.RenderOnFirstRequest). So a server holds in memory only the
 // dashboards, and the data sets, that people open.
@@ -30,9 +30,11 @@ type Dashboard struct {
 	// Description is the one line under the link on the home page and
 	// under the page's heading.
 	Description string
-	// Build makes the page's content. It runs once, and takes the data
-	// sets it shows from d, which makes each on its first use.
-	Build func(d *Data) (Content, error)
+	// Build makes the page's content. It runs once, when the page or one
+	// of its callbacks is first needed (or in New), so data sets it reads
+	// are best made there too, or on first use, not when the program
+	// starts.
+	Build func() (Content, error)
 }
 
 // Content is what a dashboard shows (Layout) and how it responds
@@ -70,16 +72,16 @@ func (d *Dashboard) check() error {
 // makeContent runs d.Build, turning a panic into an error: building runs
 // once (a page and its callbacks wait for it), so it must end with a page
 // or an error for them to serve.
-func makeContent(d Dashboard, data *Data) (c Content, err error) {
+func makeContent(d Dashboard) (c Content, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("Build panicked: %v", v)
 		}
 	}()
-	return d.Build(data)
+	return d.Build()
 }
 
-// build makes the dashboard's content from p's data sets, checks it, runs
+// build makes the dashboard's content, checks it, runs
 // its callbacks once with the layout's initial values (as Dash does when a
 // page loads, but here once, when the dashboard is built) and renders the
 // page. It returns the page and the callbacks' handlers, by name.
@@ -87,7 +89,7 @@ func (p *Pages) build(d Dashboard) (*renderedPage, map[string]http.Handler, erro
 	fail := func(format string, args ...any) (*renderedPage, map[string]http.Handler, error) {
 		return nil, nil, fmt.Errorf("pages: dashboard %s: %s", d.Path, fmt.Sprintf(format, args...))
 	}
-	content, err := makeContent(d, p.data)
+	content, err := makeContent(d)
 	if err != nil {
 		return fail("%v", err)
 	}

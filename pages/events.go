@@ -6,14 +6,14 @@ import (
 
 // Chart events: the JSON dashbox.js sends for a chart's hover, click,
 // selection or zoom, decoded only after checkEventJSON has bounded its
-// shape, and only into the narrow structs a dashboard needs (chartEvent,
-// selection, interaction), never into `any`.
+// shape, and only into the narrow structs a dashboard needs (such as the
+// demo's chartEvent, selection and interaction), never into `any`.
 
 // Event decodes the JSON a chart event input carries into v, a struct of
 // the fields the dashboard needs. It reports false when no event has
 // happened yet (the value is empty or "null"). JSON nested deeper than
-// maxEventDepth, with an array or object of more than maxEventElements, or
-// a string longer than maxEventString is refused before it is decoded.
+// MaxEventDepth, with an array or object of more than MaxEventElements, or
+// a string longer than MaxEventString is refused before it is decoded.
 func (in Inputs) Event(name string, v any) (bool, error) {
 	s := in.v.Get(name)
 	if s == "" || s == "null" {
@@ -35,7 +35,7 @@ func (in Inputs) Event(name string, v any) (bool, error) {
 // s is known to be cheap to decode.
 func checkEventJSON(name, s string) error {
 	// commas[d] counts the commas of the array or object open at depth d.
-	var commas [maxEventDepth + 1]int
+	var commas [MaxEventDepth + 1]int
 	depth := 0
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
@@ -46,12 +46,12 @@ func checkEventJSON(name, s string) error {
 					i++
 				}
 			}
-			if i-start > maxEventString {
-				return Errorf(EINVALID, "%s holds a string longer than %d bytes, more than a chart event has", name, maxEventString)
+			if i-start > MaxEventString {
+				return Errorf(EINVALID, "%s holds a string longer than %d bytes, more than a chart event has", name, MaxEventString)
 			}
 		case '[', '{':
-			if depth++; depth > maxEventDepth {
-				return Errorf(EINVALID, "%s is JSON nested deeper than %d levels, more than a chart event has", name, maxEventDepth)
+			if depth++; depth > MaxEventDepth {
+				return Errorf(EINVALID, "%s is JSON nested deeper than %d levels, more than a chart event has", name, MaxEventDepth)
 			}
 			commas[depth] = 0
 		case ']', '}':
@@ -60,8 +60,8 @@ func checkEventJSON(name, s string) error {
 			}
 		case ',':
 			if depth > 0 {
-				if commas[depth]++; commas[depth] >= maxEventElements {
-					return Errorf(EINVALID, "%s holds an array or object of more than %d elements, more than a chart event has", name, maxEventElements)
+				if commas[depth]++; commas[depth] >= MaxEventElements {
+					return Errorf(EINVALID, "%s holds an array or object of more than %d elements, more than a chart event has", name, MaxEventElements)
 				}
 			}
 		}

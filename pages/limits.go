@@ -16,7 +16,7 @@ import (
 // message naming the bound, never a 200 with a huge body. README.md's "How
 // it works: dashbox callbacks" documents them for users.
 const (
-	// maxCallbackBody bounds a callback's form body, and separately its
+	// MaxCallbackBody bounds a callback's form body, and separately its
 	// query. The biggest legitimate input is app15's three selections:
 	// dashbox.js sends each selected point (about 140 bytes form-encoded,
 	// 30 per chart) and the lasso's outline, which ECharts records at every
@@ -24,31 +24,31 @@ const (
 	// 360 vertices, 16 KiB). Every row lassoed in all three charts with
 	// 500-vertex outlines is 76 KB (TestLargeSelectionWorks); 128 KiB
 	// leaves room for longer lassos, and 16 KiB would refuse one.
-	maxCallbackBody = 128 << 10
-	// maxFormFields bounds the fields of a request, known or not (unknown
+	MaxCallbackBody = 128 << 10
+	// MaxFormFields bounds the fields of a request, known or not (unknown
 	// ones are skipped, but still counted): a callback takes a few inputs,
-	// a multi-select at most maxChoices values.
-	maxFormFields = 512
-	// maxChoices bounds the values of one multi-valued control (a
+	// a multi-select at most MaxChoices values.
+	MaxFormFields = 512
+	// MaxChoices bounds the values of one multi-valued control (a
 	// multi-select Dropdown or a Checklist); every other input takes one.
-	maxChoices = 256
-	// maxControlValue bounds the value of a control (a text box, a
+	MaxChoices = 256
+	// MaxControlValue bounds the value of a control (a text box, a
 	// dropdown, a slider, a button's clicks, a table's page or offset):
 	// more text than anyone types into a box.
-	maxControlValue = 4 << 10
-	// maxEventDepth bounds the nesting of a chart event's JSON: dashbox.js
+	MaxControlValue = 4 << 10
+	// MaxEventDepth bounds the nesting of a chart event's JSON: dashbox.js
 	// sends four levels at most (a selection's points' values).
-	maxEventDepth = 32
-	// maxEventElements bounds the elements of one array (or members of
+	MaxEventDepth = 32
+	// MaxEventElements bounds the elements of one array (or members of
 	// one object) of a chart event: more than any chart here has points,
 	// or a lasso has vertices.
-	maxEventElements = 4096
-	// maxEventString bounds one string of a chart event (a series' or a
+	MaxEventElements = 4096
+	// MaxEventString bounds one string of a chart event (a series' or a
 	// point's name).
-	maxEventString = 1 << 10
-	// maxCallbackOutput bounds the JSON a callback answers; the biggest
+	MaxEventString = 1 << 10
+	// MaxCallbackOutput bounds the JSON a callback answers; the biggest
 	// legitimate one, a chart of 142 countries, is about 20 KB.
-	maxCallbackOutput = 1 << 20
+	MaxCallbackOutput = 1 << 20
 )
 
 // eventProps are the inputs that carry a chart event's JSON.
@@ -66,7 +66,7 @@ type inputLimit struct {
 	// values is the most values the name may carry.
 	values int
 	// event: the value is a chart event's JSON, bounded by the body's size
-	// and checkEventJSON, not by maxControlValue.
+	// and checkEventJSON, not by MaxControlValue.
 	event bool
 }
 
@@ -78,7 +78,7 @@ func inputLimits(names []string, multi func(name string) bool) map[string]inputL
 	for _, n := range names {
 		l := inputLimit{values: 1, event: isEventInput(n)}
 		if multi != nil && multi(n) {
-			l.values = maxChoices
+			l.values = MaxChoices
 		}
 		limits[n] = l
 	}
@@ -101,12 +101,12 @@ func takesSeveral(c Component, prop string) bool {
 // query and, for a form POST, of its body (body first, as in
 // http.Request.Form), keeping only the names in limits. Sizes are checked
 // before anything is decoded: the query and the body against
-// maxCallbackBody (the body is never read past it), the number of fields
-// against maxFormFields, each name's values against its limit and each
-// control's value against maxControlValue.
+// MaxCallbackBody (the body is never read past it), the number of fields
+// against MaxFormFields, each name's values against its limit and each
+// control's value against MaxControlValue.
 func readCallbackForm(w http.ResponseWriter, r *http.Request, limits map[string]inputLimit) (url.Values, error) {
-	if n := len(r.URL.RawQuery); n > maxCallbackBody {
-		return nil, Errorf(ETOOLARGE, "the callback's query (%d bytes) is more than the %s a callback takes", n, sizeName(maxCallbackBody))
+	if n := len(r.URL.RawQuery); n > MaxCallbackBody {
+		return nil, Errorf(ETOOLARGE, "the callback's query (%d bytes) is more than the %s a callback takes", n, sizeName(MaxCallbackBody))
 	}
 	var body string
 	if r.Method == http.MethodPost {
@@ -124,8 +124,8 @@ func readCallbackForm(w http.ResponseWriter, r *http.Request, limits map[string]
 			if pair == "" {
 				continue
 			}
-			if fields++; fields > maxFormFields {
-				return nil, Errorf(EINVALID, "the callback request has more than %d form fields", maxFormFields)
+			if fields++; fields > MaxFormFields {
+				return nil, Errorf(EINVALID, "the callback request has more than %d form fields", MaxFormFields)
 			}
 			if strings.Contains(pair, ";") {
 				return nil, Errorf(EINVALID, "unreadable callback request: a semicolon separates its fields; use &")
@@ -148,16 +148,16 @@ func readCallbackForm(w http.ResponseWriter, r *http.Request, limits map[string]
 			// Each byte of a value takes at most three escaped: one three
 			// times the bound is refused before it is unescaped.
 			tooLong := func() error {
-				return Errorf(ETOOLARGE, "the value of %s is more than %s, the most a control's value may be", name, sizeName(maxControlValue))
+				return Errorf(ETOOLARGE, "the value of %s is more than %s, the most a control's value may be", name, sizeName(MaxControlValue))
 			}
-			if !l.event && len(v) > 3*maxControlValue {
+			if !l.event && len(v) > 3*MaxControlValue {
 				return nil, tooLong()
 			}
 			value, err := url.QueryUnescape(v)
 			if err != nil {
 				return nil, Errorf(EINVALID, "unreadable callback request: the value of %s: %v", name, err)
 			}
-			if !l.event && len(value) > maxControlValue {
+			if !l.event && len(value) > MaxControlValue {
 				return nil, tooLong()
 			}
 			in[name] = append(in[name], value)
@@ -166,7 +166,7 @@ func readCallbackForm(w http.ResponseWriter, r *http.Request, limits map[string]
 	return in, nil
 }
 
-// readFormBody reads a POST's form body, at most maxCallbackBody bytes. A
+// readFormBody reads a POST's form body, at most MaxCallbackBody bytes. A
 // body of another type is refused rather than skipped: the inputs the
 // client meant would be silently lost.
 func readFormBody(w http.ResponseWriter, r *http.Request) (string, error) {
@@ -175,19 +175,19 @@ func readFormBody(w http.ResponseWriter, r *http.Request) (string, error) {
 		return "", nil
 	}
 	if mt, _, _ := mime.ParseMediaType(ct); mt != "application/x-www-form-urlencoded" {
-		return "", Errorf(EINVALID, "a callback takes its inputs as a form (application/x-www-form-urlencoded) or in the query, not as %q", clip(ct))
+		return "", Errorf(EINVALID, "a callback takes its inputs as a form (application/x-www-form-urlencoded) or in the query, not as %q", Clip(ct))
 	}
 	tooLarge := func() error {
-		return Errorf(ETOOLARGE, "the callback's request body is more than the %s a callback takes", sizeName(maxCallbackBody))
+		return Errorf(ETOOLARGE, "the callback's request body is more than the %s a callback takes", sizeName(MaxCallbackBody))
 	}
-	if r.ContentLength > maxCallbackBody {
+	if r.ContentLength > MaxCallbackBody {
 		return "", tooLarge()
 	}
 	// A body of announced length is read into a buffer of that size
 	// (plus the byte that finds its end), not one grown and copied.
 	var b bytes.Buffer
 	b.Grow(int(max(r.ContentLength, 0)) + bytes.MinRead)
-	if _, err := b.ReadFrom(http.MaxBytesReader(w, r.Body, maxCallbackBody)); err != nil {
+	if _, err := b.ReadFrom(http.MaxBytesReader(w, r.Body, MaxCallbackBody)); err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return "", tooLarge()
 		}
@@ -196,9 +196,10 @@ func readFormBody(w http.ResponseWriter, r *http.Request) (string, error) {
 	return b.String(), nil
 }
 
-// clip shortens a client's value to quote in a message: a message says
-// what was wrong, it need not repeat kilobytes of it.
-func clip(s string) string {
+// Clip shortens a client's value to quote in an error message (at most 64
+// bytes, cut at a rune boundary, then "…"): a message says what was
+// wrong, it need not repeat kilobytes of it.
+func Clip(s string) string {
 	const n = 64
 	if len(s) <= n {
 		return s

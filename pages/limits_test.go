@@ -3,8 +3,6 @@ package pages
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
@@ -12,237 +10,6 @@ import (
 	"strings"
 	"testing"
 )
-
-// registeredCallback is one callback of a registered dashboard: its URL
-// and the names of its Inputs and State.
-type registeredCallback struct {
-	url   string
-	names []string
-}
-
-// registeredCallbacks lists every callback of every registered dashboard,
-// so the limits tests cover a new dashboard without being told of it.
-func registeredCallbacks(tb testing.TB, p *Pages) []registeredCallback {
-	tb.Helper()
-	var out []registeredCallback
-	for _, d := range p.dashboards {
-		content, err := makeContent(d.Dashboard, p.data)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		for _, cb := range content.Callbacks {
-			out = append(out, registeredCallback{d.CallbackURL(cb.Name), append(slices.Clone(cb.Inputs), cb.State...)})
-		}
-	}
-	if len(out) < 10 {
-		tb.Fatalf("only %d callbacks registered", len(out))
-	}
-	return out
-}
-
-// deepJSON is JSON nested d levels deep; wideJSON an array of n zeros.
-func deepJSON(d int) string { return strings.Repeat("[", d) + strings.Repeat("]", d) }
-func wideJSON(n int) string { return "[" + strings.Repeat("0,", n-1) + "0]" }
-
-// countingReader counts what the handler reads of a body.
-type countingReader struct {
-	r io.Reader
-	n int
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += n
-	return n, err
-}
-
-// checkRefused checks an answer to an attack: the status, a small JSON
-// {"error": ...} whose message contains want.
-func checkRefused(t *testing.T, rec *httptest.ResponseRecorder, status int, want string) {
-	t.Helper()
-	var e struct{ Error string }
-	if err := json.Unmarshal(rec.Body.Bytes(), &e); rec.Code != status || err != nil || !strings.Contains(e.Error, want) {
-		t.Fatalf("%d %.300s\nwant %d with an error saying %q", rec.Code, rec.Body, status, want)
-	}
-	if n := rec.Body.Len(); n > 512 {
-		t.Errorf("the refusal is %d bytes", n)
-	}
-	if rec.Header().Get("Content-Type") != "application/json" {
-		t.Errorf("Content-Type %q", rec.Header().Get("Content-Type"))
-	}
-}
-
-// TestEveryCallbackRefusesOversizedInput sends deep and wide JSON, long
-// values, huge bodies and queries, too many fields and repeated values to
-// every input of every callback of every dashboard, by POST and GET: each
-// gets a 400 or 413 with a small body saying what was too big, before any
-// callback runs.
-func TestEveryCallbackRefusesOversizedInput(t *testing.T) {
-	p, h := mustPages(t)
-	tooLongValue := "is more than 4 KiB, the most a control's value may be"
-	// A wide array that fits the body: "0," is 4 bytes form-encoded.
-	wideInLimit := wideJSON((maxCallbackBody - 256) / 4)
-	for _, cb := range registeredCallbacks(t, p) {
-		for _, name := range cb.names {
-			event := isEventInput(name)
-			cases := []struct {
-				attack string
-				value  string
-				status int
-				want   string
-			}{
-				{"deep (10,000 levels)", deepJSON(10_000), 413, tooLongValue},
-				{"wide within the byte limit", wideInLimit, 413, tooLongValue},
-				{"wide (100,000 elements)", wideJSON(100_000), 413, "is more than the 128 KiB a callback takes"},
-			}
-			if event {
-				cases[0].status, cases[0].want = 400, "nested deeper than 32 levels"
-				cases[1].status, cases[1].want = 400, "array or object of more than 4096 elements"
-			}
-			for _, c := range cases {
-				t.Run(cb.url+" "+name+" "+c.attack, func(t *testing.T) {
-					f := url.Values{name: {c.value}}
-					if len(f.Encode()) <= maxCallbackBody == (c.attack == "wide (100,000 elements)") {
-						t.Fatalf("the attack is %d bytes", len(f.Encode()))
-					}
-					checkRefused(t, post(t, h, cb.url, f), c.status, c.want)
-					checkRefused(t, get(t, h, cb.url+"?"+f.Encode()), c.status, c.want)
-				})
-			}
-			t.Run(cb.url+" "+name+" repeated", func(t *testing.T) {
-				checkRefused(t, post(t, h, cb.url, url.Values{name: {"1", "1"}}), 400, name+" takes one value, not several")
-			})
-		}
-		t.Run(cb.url+" huge body", func(t *testing.T) {
-			// 10 MiB of a form, of unknown length: the handler stops reading
-			// at the limit.
-			body := &countingReader{r: io.LimitReader(neverEnding('x'), 10<<20)}
-			req := httptest.NewRequest(http.MethodPost, cb.url, io.MultiReader(strings.NewReader(cb.names[0]+"="), body))
-			req.ContentLength = -1
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			checkRefused(t, rec, 413, "request body is more than the 128 KiB a callback takes")
-			if body.n > 2*maxCallbackBody {
-				t.Errorf("read %d bytes of the body", body.n)
-			}
-			// Announced: refused without reading.
-			body = &countingReader{r: io.LimitReader(neverEnding('x'), 10<<20)}
-			req = httptest.NewRequest(http.MethodPost, cb.url, body)
-			req.ContentLength = 10 << 20
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			rec = httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			checkRefused(t, rec, 413, "request body is more than the 128 KiB")
-			if body.n != 0 {
-				t.Errorf("read %d bytes of an announced 10 MiB body", body.n)
-			}
-		})
-		t.Run(cb.url+" too many fields", func(t *testing.T) {
-			checkRefused(t, get(t, h, cb.url+"?"+strings.Repeat("zz=1&", maxFormFields+1)), 400, "more than 512 form fields")
-		})
-	}
-}
-
-type neverEnding byte
-
-func (b neverEnding) Read(p []byte) (int, error) {
-	for i := range p {
-		p[i] = byte(b)
-	}
-	return len(p), nil
-}
-
-// TestChartEventLimits sends app13's four event callbacks the attack of
-// issue 12 (a 60 KB form of 9,999 nested arrays) and other shapes no
-// chart sends; each is refused with a 400 saying what was too big, and the
-// events dashbox.js sends still work.
-func TestChartEventLimits(t *testing.T) {
-	_, h := mustPages(t)
-	cases := []struct {
-		name, json string
-		status     int
-		want       string
-	}{
-		{"issue 12's attack", deepJSON(9_999), 400, "nested deeper than 32 levels"},
-		{"33 levels", deepJSON(33), 400, "nested deeper than 32 levels"},
-		{"deep in a string's company", `{"points":[{"name":"[[[[","value":` + deepJSON(40) + `}]}`, 400, "nested deeper than 32 levels"},
-		{"4097 points", `{"points":[` + strings.Repeat(`{},`, 4096) + `{}]}`, 400, "more than 4096 elements"},
-		{"wide object", `{` + strings.Repeat(`"a":0,`, 4096) + `"a":0}`, 400, "more than 4096 elements"},
-		{"long name", `{"points":[{"name":"` + strings.Repeat("é", 600) + `"}]}`, 400, "a string longer than 1024 bytes"},
-		{"not JSON", `{"points":`, 400, "must be the JSON of a chart event"},
-		{"a value that is not a number", `{"points":[{"value":["x"]}]}`, 400, "must be the JSON of a chart event"},
-		{"32 levels, not an event", deepJSON(32), 400, "must be the JSON of a chart event"},
-		{"4096 points", `{"points":[` + strings.Repeat(`{},`, 4095) + `{}]}`, 200, `\"points\": [`},
-		{"hover", `{"points":[{"series":"Trace 1","seriesIndex":0,"dataIndex":2,"name":"c","value":[3,3]}]}`, 200,
-			`{\n  \"points\": [\n    {\n      \"dataIndex\": 2,\n      \"name\": \"c\",\n      \"series\": \"Trace 1\",\n      \"seriesIndex\": 0,\n      \"value\": [\n        3,\n        3\n      ]\n    }\n  ]\n}`},
-		{"unknown fields are dropped", `{"points":[{"name":"c","extra":` + deepJSON(20) + `}],"more":"x"}`, 200, `{\n  \"points\": [\n    {\n      \"name\": \"c\"\n    }\n  ]\n}"`},
-		{"lasso", `{"points":[],"lassoPoints":{"x":[1,2,3],"y":[4,5,6]}}`, 200, `\"lassoPoints\": {\n    \"x\": [`},
-		{"zoom", `{"xaxis.range":[1.5,null],"yaxis.range":[0,10]}`, 200, `\"xaxis.range\": [\n    1.5,\n    null\n  ]`},
-	}
-	for _, input := range []string{"hover", "click", "select", "zoom"} {
-		path := map[string]string{"hover": "hover-data", "click": "click-data", "select": "selected-data", "zoom": "relayout-data"}[input]
-		for _, c := range cases {
-			t.Run(input+" "+c.name, func(t *testing.T) {
-				rec := post(t, h, "/apps/app13/callback/"+path, form("basic-interactions."+input, c.json))
-				if c.status != 200 {
-					checkRefused(t, rec, c.status, c.want)
-					return
-				}
-				if rec.Code != 200 || !strings.Contains(rec.Body.String(), c.want) {
-					t.Fatalf("%d %.500s\nwant %s", rec.Code, rec.Body, c.want)
-				}
-			})
-		}
-	}
-}
-
-// lassoSelection is what dashbox.js sends for a lasso over every one of
-// app15's 30 rows: each point, and an outline of n vertices whose
-// coordinates have as many digits as a float64 prints.
-func lassoSelection(n int) string {
-	type pt struct {
-		SeriesIndex int       `json:"seriesIndex"`
-		DataIndex   int       `json:"dataIndex"`
-		Name        string    `json:"name"`
-		Value       []float64 `json:"value"`
-	}
-	var sel struct {
-		Points      []pt `json:"points"`
-		LassoPoints struct {
-			X []float64 `json:"x"`
-			Y []float64 `json:"y"`
-		} `json:"lassoPoints"`
-	}
-	for i := range 30 {
-		sel.Points = append(sel.Points, pt{0, i, fmt.Sprintf("row %d", i+1), []float64{0.6046602879796196 + float64(i)/1e9, 0.9405090880450124}})
-	}
-	for i := range n {
-		sel.LassoPoints.X = append(sel.LassoPoints.X, 0.4321739130434782+float64(i)/1e9)
-		sel.LassoPoints.Y = append(sel.LassoPoints.Y, 0.6140350877192983-float64(i)/1e9)
-	}
-	b, _ := json.Marshal(sel)
-	return string(b)
-}
-
-// TestLargeSelectionWorks: the biggest legitimate input, app15 with every
-// row lassoed in all three charts with long outlines (500 vertices each,
-// four seconds of mouse moves at 120 Hz), fits the limits and is
-// answered; app13 shows such a lasso.
-func TestLargeSelectionWorks(t *testing.T) {
-	_, h := mustPages(t)
-	sel := lassoSelection(500)
-	f := form("g1.select", sel, "g2.select", sel, "g3.select", sel)
-	t.Logf("three 500-vertex lassos over every row: %d bytes form-encoded, of %d", len(f.Encode()), maxCallbackBody)
-	rec := post(t, h, "/apps/app15/callback/select", f)
-	if rec.Code != 200 || strings.Contains(rec.Body.String(), `"opacity":0.2`) {
-		t.Fatalf("%d %.300s", rec.Code, rec.Body)
-	}
-	rec = post(t, h, "/apps/app13/callback/selected-data", form("basic-interactions.select", sel))
-	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `\"lassoPoints\": {`) {
-		t.Fatalf("%d %.300s", rec.Code, rec.Body)
-	}
-}
 
 // TestOutputLimit: an answer past 1 MiB of JSON is refused with a 413
 // saying so, whether its text is too long as it is or only once escaped,
@@ -264,14 +31,14 @@ func TestOutputLimit(t *testing.T) {
 			return o
 		}(), 413},
 		{"a table window", Outputs{"v": Output{Rows: &rowWindow{Rows: slices.Repeat([][]string{slices.Repeat([]string{strings.Repeat("x", 100)}, 12)}, 1000)}}}, 413},
-		{"just under", Outputs{"a": Text(strings.Repeat("x", maxCallbackOutput-100))}, 200},
+		{"just under", Outputs{"a": Text(strings.Repeat("x", MaxCallbackOutput-100))}, 200},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			h := p.callbackHandler(Callback{Name: "big", Inputs: []string{"x"}, Func: func(Inputs) (Outputs, error) { return c.out, nil }}, nil)
 			rec := post(t, h, "/x", form("x", "1"))
 			if c.status == 200 {
-				if rec.Code != 200 || rec.Body.Len() > maxCallbackOutput {
+				if rec.Code != 200 || rec.Body.Len() > MaxCallbackOutput {
 					t.Fatalf("%d, %d bytes", rec.Code, rec.Body.Len())
 				}
 				return
@@ -345,12 +112,12 @@ func TestReadCallbackForm(t *testing.T) {
 		{"bad escape", "GET", "", "a=%zz", "", 400, nil},
 		{"bad escape in a name", "GET", "", "%zz=1", "", 400, nil},
 		{"repeated", "GET", "", "a=1&a=2", "", 400, nil},
-		{"too many choices", "GET", "", strings.Repeat("m=1&", maxChoices+1), "", 400, nil},
-		{"as many choices as allowed", "GET", "", strings.Repeat("m=1&", maxChoices), "", 200, url.Values{"m": slices.Repeat([]string{"1"}, maxChoices)}},
-		{"longest control value", "GET", "", "a=" + strings.Repeat("%41", maxControlValue), "", 200, url.Values{"a": {strings.Repeat("A", maxControlValue)}}},
-		{"control value too long", "GET", "", "a=" + strings.Repeat("%41", maxControlValue+1), "", 413, nil},
+		{"too many choices", "GET", "", strings.Repeat("m=1&", MaxChoices+1), "", 400, nil},
+		{"as many choices as allowed", "GET", "", strings.Repeat("m=1&", MaxChoices), "", 200, url.Values{"m": slices.Repeat([]string{"1"}, MaxChoices)}},
+		{"longest control value", "GET", "", "a=" + strings.Repeat("%41", MaxControlValue), "", 200, url.Values{"a": {strings.Repeat("A", MaxControlValue)}}},
+		{"control value too long", "GET", "", "a=" + strings.Repeat("%41", MaxControlValue+1), "", 413, nil},
 		{"a JSON body of a long type", "POST", "application/json; x=" + strings.Repeat("y", 5000), "", `{}`, 400, nil},
-		{"event value past the control bound", "GET", "", "g.hover=" + strings.Repeat("x", maxControlValue+1), "", 200, url.Values{"g.hover": {strings.Repeat("x", maxControlValue+1)}}},
+		{"event value past the control bound", "GET", "", "g.hover=" + strings.Repeat("x", MaxControlValue+1), "", 200, url.Values{"g.hover": {strings.Repeat("x", MaxControlValue+1)}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,7 +1,9 @@
-// Package pages renders dashbox's HTML: the layout every page shares, the home
-// page that lists the dashboards, the dashboards themselves (the 18 pages of
-// the Dash multi-page demo, one Go file each, listed in registry.go) with
-// their callbacks, and the 404 page.
+// Package pages is dashbox's dashboard framework: a Dashboard declares a
+// page (its layout of components and charts) and its callbacks, and Pages
+// renders the layout every page shares, the home page that lists the
+// dashboards it is given, the dashboards themselves with their callbacks,
+// and the 404 page. It has no dashboards of its own: dashbox's demo (the 18
+// pages of the Dash multi-page demo) is package pages/demo.
 //
 // Everything that can be done once is done once: a dashboard's data sets
 // are parsed or generated, its callbacks run with their initial values and
@@ -61,7 +63,9 @@ type Options struct {
 	// broken dashboard ships.
 	RenderOnFirstRequest bool
 	// Dashboards are the dashboards to serve, in the home page's order.
-	// Nil serves the demo's, listed in registry.go.
+	// Required: the framework has none of its own (dashbox's command
+	// serves the demo's, package pages/demo), and a server with none
+	// would be a mistake in wiring it, so New refuses an empty list.
 	Dashboards []Dashboard
 }
 
@@ -72,7 +76,6 @@ type Pages struct {
 	notFound   *template.Template
 	home       *renderedPage
 	dashboards []*builtDashboard
-	data       *Data
 }
 
 // New parses the templates, renders the home and 404 pages and, unless
@@ -86,7 +89,10 @@ func New(opts Options) (*Pages, error) {
 	if opts.AssetURL == nil {
 		return nil, fmt.Errorf("pages: Options.AssetURL is required")
 	}
-	p := &Pages{logger: opts.Logger, data: newData(embeddedDataSets)}
+	if len(opts.Dashboards) == 0 {
+		return nil, fmt.Errorf("pages: Options.Dashboards is empty: there is nothing to serve")
+	}
+	p := &Pages{logger: opts.Logger}
 	if p.logger == nil {
 		p.logger = slog.New(slog.DiscardHandler)
 	}
@@ -119,11 +125,7 @@ func New(opts Options) (*Pages, error) {
 
 	var links []dashboardLink
 	paths := map[string]bool{}
-	dashboards := opts.Dashboards
-	if dashboards == nil {
-		dashboards = registry
-	}
-	for _, d := range dashboards {
+	for _, d := range opts.Dashboards {
 		if err := d.check(); err != nil {
 			return nil, err
 		}
@@ -150,9 +152,9 @@ func New(opts Options) (*Pages, error) {
 	return p, nil
 }
 
-// buildAll builds the registered dashboards, several at a time: rendering
+// buildAll builds the dashboards, several at a time: rendering
 // their charts through go-echarts' templates is most of dashbox's start-up
-// time. The first error in registry order wins, so failures are stable.
+// time. The first error in Options.Dashboards' order wins, so failures are stable.
 func (p *Pages) buildAll() error {
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dashbox/dashbox/auth"
 	"github.com/dashbox/dashbox/pages"
+	"github.com/dashbox/dashbox/pages/demo"
 	"github.com/dashbox/dashbox/server"
 	"github.com/dashbox/dashbox/static"
 	"golang.org/x/crypto/bcrypt"
@@ -24,7 +25,7 @@ func BenchmarkHandlerLogin(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	pg, err := pages.New(pages.Options{AssetURL: assets.URL})
+	pg, err := pages.New(pages.Options{AssetURL: assets.URL, Dashboards: demo.Dashboards()})
 	if err != nil {
 		b.Fatalf("%v (the pages need the npm assets: run make vendor, or make bench)", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dashbox/dashbox/pages"
+	"github.com/dashbox/dashbox/pages/demo"
 	"github.com/dashbox/dashbox/server"
 	"github.com/dashbox/dashbox/static"
 )
@@ -79,7 +80,7 @@ func benchHandler(b *testing.B, accessLog bool) http.Handler {
 	if err != nil {
 		b.Fatal(err)
 	}
-	pg, err := pages.New(pages.Options{AssetURL: assets.URL})
+	pg, err := pages.New(pages.Options{AssetURL: assets.URL, Dashboards: demo.Dashboards()})
 	if err != nil {
 		b.Fatalf("%v (the pages need the npm assets: run make vendor, or make bench)", err)
 	}

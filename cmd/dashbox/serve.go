@@ -21,6 +21,7 @@ import (
 
 	"github.com/dashbox/dashbox/auth"
 	"github.com/dashbox/dashbox/pages"
+	"github.com/dashbox/dashbox/pages/demo"
 	"github.com/dashbox/dashbox/server"
 	"github.com/dashbox/dashbox/service"
 	"github.com/dashbox/dashbox/static"
@@ -384,7 +385,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	pg, err := pages.New(pages.Options{AssetURL: assets.URL, Logger: logger, RenderOnFirstRequest: true})
+	pg, err := pages.New(pages.Options{AssetURL: assets.URL, Logger: logger, RenderOnFirstRequest: true, Dashboards: demo.Dashboards()})
 	if err != nil {
 		return err
 	}

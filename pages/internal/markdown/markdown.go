@@ -1,5 +1,5 @@
 // Package markdown renders the Markdown of dashbox's pages as HTML: once,
-// when the pages are generated (go generate ./pages), so that goldmark is
+// when the pages are generated (go generate ./pages/...), so that goldmark is
 // not part of the dashbox binary, which embeds the HTML.
 package markdown
 

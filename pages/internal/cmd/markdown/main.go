@@ -1,8 +1,8 @@
 // Command markdown renders a page's Markdown source as the HTML file the
 // pages package embeds (package markdown says why it is not done at run
-// time). `go generate ./pages` runs it for each Markdown page:
+// time). `go generate ./pages/...` runs it for each Markdown page:
 //
-//	go run ./internal/cmd/markdown -in app4.md -out app4.html   (from pages/)
+//	go run ../internal/cmd/markdown -in app4.md -out app4.html   (from pages/demo/)
 //
 // It prints one summary line and exits non-zero with a one-line error when
 // a file cannot be read or written; it replaces -out whole or not at all.
