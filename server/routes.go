@@ -22,9 +22,9 @@ func routes(d Deps, allow, login func(http.Handler) http.Handler) http.Handler {
 		r.Use(allow)
 		r.Use(login)
 		r.Get("/", d.Pages.Home().ServeHTTP)
-		// The dashboards, /apps/app0 to /apps/app17 (pages/registry.go
-		// lists them): each page, and its callbacks at
-		// <page>/callback/<name> for GET and POST.
+		// The dashboards (the demo's are /apps/app0 to /apps/app17,
+		// listed in pages/demo/registry.go): each page, and its
+		// callbacks at <page>/callback/<name>.
 		d.Pages.Dashboards(r.Method)
 	})
 	// The 404 page shows the dashboards' names.
