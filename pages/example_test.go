@@ -13,8 +13,8 @@ import (
 	"github.com/dashbox/dashbox/pages"
 )
 
-// The README's "Adding a dashboard" declares hello in a package of its
-// own; TestReadmeExample checks that it is this one.
+// docs/dashboards.md's "Adding a dashboard" declares hello in a package of
+// its own; TestDocsExample checks that it is this one.
 
 // hello greets a name as it is typed.
 var hello = pages.Dashboard{
@@ -67,34 +67,34 @@ func ExampleDashboard() {
 	// 200 {"outputs":{"greeting":{"text":"Hello, Gopher!"}}}
 }
 
-// TestReadmeExample: the README's "Adding a dashboard" shows hello as a
-// file of a package of its own that imports pages, so its Go block, after
+// TestDocsExample: docs/dashboards.md's "Adding a dashboard" shows hello as
+// a file of a package of its own that imports pages, so its Go block, after
 // the package clause and the import, is this file's declaration of hello.
-// ExampleDashboard compiles and serves it, so the README cannot drift from
+// ExampleDashboard compiles and serves it, so the manual cannot drift from
 // the API.
-func TestReadmeExample(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+func TestDocsExample(t *testing.T) {
+	doc, err := os.ReadFile("../docs/dashboards.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(readme), "\n### Adding a dashboard\n")
+	_, section, ok := strings.Cut(string(doc), "\n### Adding a dashboard\n")
 	if !ok {
-		t.Fatal(`README.md has no "### Adding a dashboard" section`)
+		t.Fatal(`docs/dashboards.md has no "### Adding a dashboard" section`)
 	}
 	_, block, ok := strings.Cut(section, "\n```go\n")
 	block, _, closed := strings.Cut(block, "\n```\n")
 	if !ok || !closed {
-		t.Fatal(`README.md's "Adding a dashboard" has no Go block`)
+		t.Fatal(`docs/dashboards.md's "Adding a dashboard" has no Go block`)
 	}
 	_, decl, ok := strings.Cut(block, "\nimport \"github.com/dashbox/dashbox/pages\"\n\n")
 	if !ok || !strings.HasPrefix(block, "package ") {
-		t.Fatalf("README.md's dashboard is not a Go file importing pages:\n%s", block)
+		t.Fatalf("docs/dashboards.md's dashboard is not a Go file importing pages:\n%s", block)
 	}
 	src, err := os.ReadFile("example_test.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(src), "\n"+decl+"\n\n") {
-		t.Errorf("README.md's dashboard differs from hello in example_test.go: make them the same\n%s", decl)
+		t.Errorf("docs/dashboards.md's dashboard differs from hello in example_test.go: make them the same\n%s", decl)
 	}
 }
