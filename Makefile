@@ -87,7 +87,7 @@ $(PEBBLE_BIN_DIR)/pebble $(PEBBLE_BIN_DIR)/pebble-challtestsrv:
 # Release platforms: Linux, plus the other systems kardianos/service supports that dashbox serves on.
 RELEASE_PLATFORMS ?= linux/amd64 linux/arm64 windows/amd64 darwin/arm64
 
-## release: dist/ with one archive per platform (static binary, README, LICENSE, third-party notices) and SHA256SUMS
+## release: dist/ with one archive per platform (static binary, README, docs/, LICENSE, third-party notices) and SHA256SUMS
 release: generate
 	rm -rf dist
 	$(GO) run ./release -out dist -version '$(VERSION)' -date '$(BUILD_DATE)' -ldflags '$(LDFLAGS)' $(RELEASE_PLATFORMS)
@@ -108,8 +108,8 @@ test-deps:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-## bench: Go benchmarks of the hot paths, then dashbox against nginx, Caddy and a plain Go file server (README:
-## Performance); installs nginx, caddy, wrk and h2load from Debian when missing; about 6 minutes; JSON in bench/out/
+## bench: Go benchmarks of the hot paths, then dashbox against nginx, Caddy and a plain Go file server (docs/performance.md,
+## method and results); installs nginx, caddy, wrk and h2load from Debian when missing; about 6 minutes; JSON in bench/out/
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	sh bench/install-deps.sh

@@ -147,8 +147,9 @@ func TestReleaseIsReproducible(t *testing.T) {
 	t.Logf("%s/%s: binary %s, archive %s", runtime.GOOS, runtime.GOARCH, mib(int64(len(first["dashbox"]))), mib(fi.Size()))
 }
 
-// TestArchiveHoldsWhatItShould: the binary, the README, the licence and the
-// third-party notices, which are what the binary prints.
+// TestArchiveHoldsWhatItShould: the binary, the README and the manuals in
+// docs/, the licence and the third-party notices, which are what the binary
+// prints.
 func TestArchiveHoldsWhatItShould(t *testing.T) {
 	b := mustHostRelease(t)
 	files := readTarGz(t, b.archive)
@@ -157,10 +158,20 @@ func TestArchiveHoldsWhatItShould(t *testing.T) {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	if got := strings.Join(names, " "); got != "LICENSE README.md THIRD_PARTY_NOTICES.txt dashbox" {
-		t.Fatalf("archive holds %s", got)
+	manuals, err := filepath.Glob(filepath.Join("..", "docs", "*.md"))
+	if err != nil || len(manuals) == 0 {
+		t.Fatalf("no docs/*.md in the repository (%v)", err)
 	}
-	for _, n := range []string{"LICENSE", "README.md"} {
+	copies := []string{"LICENSE", "README.md"} // the repository's files as they are
+	for _, m := range manuals {
+		copies = append(copies, "docs/"+filepath.Base(m))
+	}
+	want := append([]string{"THIRD_PARTY_NOTICES.txt", "dashbox"}, copies...)
+	slices.Sort(want)
+	if got := strings.Join(names, " "); got != strings.Join(want, " ") {
+		t.Fatalf("archive holds %s, want %s", got, strings.Join(want, " "))
+	}
+	for _, n := range copies {
 		if !bytes.Equal(files[n], mustRead(t, filepath.Join("..", n))) {
 			t.Errorf("%s is not the repository's", n)
 		}
@@ -296,7 +307,7 @@ func TestAirgapNamespace(t *testing.T) {
 	mustOnlyLoopback(t)
 
 	t.Run("strace sees every connect", testStraceSeesConnects)
-	// The names and flags of the README's offline install.
+	// The names and flags of docs/offline.md's install.
 	t.Run("local CA", func(t *testing.T) {
 		airgapServe(t, bin, []string{"--domain", "dash.corp.internal"})
 	})
@@ -305,7 +316,7 @@ func TestAirgapNamespace(t *testing.T) {
 		// serve's usage error; it never skips, so a regression shows.
 		help := runBinary(t, t.TempDir(), bin, "serve", "--help")
 		if !bytes.Contains(help, []byte("-tls-cert")) || !bytes.Contains(help, []byte("-tls-key")) {
-			t.Fatalf("serve --help lists no --tls-cert/--tls-key (admin-provided certificate files), which the README's offline install uses:\n%s", help)
+			t.Fatalf("serve --help lists no --tls-cert/--tls-key (admin-provided certificate files), which docs/offline.md's install uses:\n%s", help)
 		}
 		cert, key := writeCertFiles(t)
 		airgapServe(t, bin, []string{"--domain", "dash.example.com", "--tls-cert", cert, "--tls-key", key})

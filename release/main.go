@@ -1,7 +1,7 @@
 // Command release builds dashbox's release archives: for each platform a
 // static binary (no cgo, -trimpath, version stamped) packed with the README,
-// the LICENSE and the third-party notices, plus a SHA256SUMS file. `make
-// release` runs it from the repository root after make generate:
+// the manuals (docs/*.md), the LICENSE and the third-party notices, plus a
+// SHA256SUMS file. `make release` runs it from the repository root after make generate:
 //
 //	go run ./release -out dist -version v1.2.0 -date 2026-11-27T07:51:00+00:00 \
 //		-ldflags '-s -w -X main.version=...' linux/amd64 linux/arm64 windows/amd64 darwin/arm64
@@ -39,7 +39,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	var date string
 	fl := flag.NewFlagSet("release", flag.ContinueOnError)
 	fl.SetOutput(stdout)
-	fl.StringVar(&opts.root, "root", ".", "repository `folder`: README.md, LICENSE, the generated notices and the package to build")
+	fl.StringVar(&opts.root, "root", ".", "repository `folder`: README.md, docs/*.md, LICENSE, the generated notices and the package to build")
 	fl.StringVar(&opts.out, "out", "dist", "`folder` for the archives and SHA256SUMS")
 	fl.StringVar(&opts.version, "version", "", "`version` in the archive names, such as v1.2.0 (make: git describe)")
 	fl.StringVar(&date, "date", "", "commit `time` (RFC 3339) stamped on every archive entry (make: git log -1 --format=%cI)")
@@ -86,7 +86,7 @@ func parsePlatforms(args []string) ([]platform, error) {
 	return ps, nil
 }
 
-// printSizes reports what was built, for the README's release section.
+// printSizes reports what was built, for the release section of docs/development.md.
 func printSizes(w io.Writer, arts []artifact) {
 	fmt.Fprintf(w, "%-15s %10s %10s  %s\n", "platform", "binary", "archive", "file")
 	for _, a := range arts {

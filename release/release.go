@@ -19,8 +19,8 @@ import (
 
 // options configures one release.
 type options struct {
-	// root is the repository: README.md, LICENSE, the generated notices and
-	// ./cmd/dashbox are read from it.
+	// root is the repository: README.md, docs/*.md, LICENSE, the generated
+	// notices and ./cmd/dashbox are read from it.
 	root string
 	// out receives the archives and SHA256SUMS; created if missing.
 	out string
@@ -80,6 +80,19 @@ func release(ctx context.Context, opts options) ([]artifact, error) {
 		docs = append(docs, archiveFile{name: filepath.Base(name), mode: 0o644, data: data})
 	}
 	noticeText := docs[2].data
+	// The manuals beside the README, for whoever has only the archive
+	// (an air-gapped server): docs/*.md, in a docs/ folder of their own.
+	manuals, err := filepath.Glob(filepath.Join(opts.root, "docs", "*.md"))
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range manuals {
+		data, err := os.ReadFile(m)
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, archiveFile{name: "docs/" + filepath.Base(m), mode: 0o644, data: data})
+	}
 
 	if err := os.MkdirAll(opts.out, 0o755); err != nil {
 		return nil, err
