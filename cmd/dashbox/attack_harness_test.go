@@ -227,7 +227,7 @@ func (rep *attackReport) add(r *attackRow) {
 	rep.Rows = append(rep.Rows, r)
 }
 
-// markdown is the table the README shows.
+// markdown is the table docs/security.md shows.
 func (rep *attackReport) markdown() string {
 	var b strings.Builder
 	b.WriteString("| attack | server | size | peak RSS | CPU s | good client p99 | good client errors | failures |\n")

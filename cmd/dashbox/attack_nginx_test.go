@@ -21,7 +21,7 @@ import (
 
 // TestAttackNginx runs the attacks that have an nginx counterpart (many
 // ranges, slowloris, slow reads) against Debian's nginx serving the same
-// ECharts file with its default limits, for the README's comparison. It
+// ECharts file with its default limits, for docs/security.md's comparison. It
 // runs only with DASHBOX_ATTACK_NGINX=1 (nginx is no dependency of make
 // test); its figures are information, so a default nginx failing a target
 // is logged, not failed. DASHBOX_ATTACK_REPORT=x.json writes them to
