@@ -8,28 +8,70 @@ import (
 	"syscall"
 )
 
+// AddrError is a listen address that is not of the form host:port. Its
+// message calls the value "listen address"; a caller that knows it by
+// another name (a command-line flag) gets the same sentence with Named.
+type AddrError struct {
+	// Addr is the address as given.
+	Addr string
+	// Reason says what is wrong with it and how to write it.
+	Reason string
+}
+
+func (e *AddrError) Error() string { return e.Named("listen address") }
+
+// Named is the message with the address called name, e.g.
+// `invalid --https-addr "8443": give host:port, ...`.
+func (e *AddrError) Named(name string) string {
+	return fmt.Sprintf("invalid %s %q: %s", name, e.Addr, e.Reason)
+}
+
 // ValidateAddr checks a listen address such as ":443", "127.0.0.1:8443" or
-// "[::1]:8443" without binding it. flag names the option for the message.
-func ValidateAddr(flag, addr string) error {
+// "[::1]:8443" without binding it. Its error is an *AddrError.
+func ValidateAddr(addr string) error {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("invalid %s %q: give host:port, such as :443 or 127.0.0.1:8443", flag, addr)
+		return &AddrError{addr, "give host:port, such as :443 or 127.0.0.1:8443"}
 	}
 	n, err := strconv.Atoi(port)
 	if err != nil || n < 0 || n > 65535 {
-		return fmt.Errorf("invalid %s %q: the port must be a number from 0 to 65535", flag, addr)
+		return &AddrError{addr, "the port must be a number from 0 to 65535"}
 	}
 	if host != "" && net.ParseIP(host) == nil && !isHostName(host) {
-		return fmt.Errorf("invalid %s %q: %q is neither an IP address nor a host name", flag, addr, host)
+		return &AddrError{addr, fmt.Sprintf("%q is neither an IP address nor a host name", host)}
 	}
 	return nil
 }
 
+// ListenError is a listener Listen could not bind. It says which listener,
+// so that a caller can tell the user which setting to change.
+type ListenError struct {
+	// Redirect is true for the HTTP redirect listener, false for the HTTPS
+	// one.
+	Redirect bool
+	// Addr is the address that could not be bound.
+	Addr string
+	// Err is the cause: an *AddrError, or the error from binding.
+	Err error
+	msg string
+}
+
+func (e *ListenError) Error() string { return e.msg }
+
+func (e *ListenError) Unwrap() error { return e.Err }
+
 // listen binds a TCP listener and turns the errors users actually hit into one
-// line that says what to do.
-func listen(flag, addr string) (net.Listener, error) {
-	if err := ValidateAddr(flag, addr); err != nil {
-		return nil, err
+// line that says what to do; redirect tells which listener it is.
+func listen(redirect bool, addr string) (net.Listener, error) {
+	what := "HTTPS"
+	if redirect {
+		what = "the HTTP redirect"
+	}
+	fail := func(err error, format string, args ...any) (net.Listener, error) {
+		return nil, &ListenError{Redirect: redirect, Addr: addr, Err: err, msg: fmt.Sprintf(format, args...)}
+	}
+	if err := ValidateAddr(addr); err != nil {
+		return fail(err, "%s", err)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err == nil {
@@ -37,13 +79,13 @@ func listen(flag, addr string) (net.Listener, error) {
 	}
 	switch {
 	case errors.Is(err, syscall.EADDRINUSE):
-		return nil, fmt.Errorf("cannot listen on %s (%s): the address is already in use; stop the program using it (see: ss -ltnp) or choose another %s", addr, flag, flag)
+		return fail(err, "cannot listen on %s for %s: the address is already in use; stop the program using it (see: ss -ltnp) or choose another address", addr, what)
 	case errors.Is(err, syscall.EACCES) && portOf(addr) < 1024:
-		return nil, fmt.Errorf("cannot listen on %s (%s): permission denied; ports below 1024 need root or CAP_NET_BIND_SERVICE (sudo setcap cap_net_bind_service=+ep /path/to/dashbox), or choose a port above 1023 with %s", addr, flag, flag)
+		return fail(err, "cannot listen on %s for %s: permission denied; ports below 1024 need root or CAP_NET_BIND_SERVICE (sudo setcap cap_net_bind_service=+ep /path/to/dashbox), or choose a port above 1023", addr, what)
 	case errors.Is(err, syscall.EADDRNOTAVAIL):
-		return nil, fmt.Errorf("cannot listen on %s (%s): this machine has no such address; use one of its own addresses, or leave the host empty to listen on all", addr, flag)
+		return fail(err, "cannot listen on %s for %s: this machine has no such address; use one of its own addresses, or leave the host empty to listen on all", addr, what)
 	}
-	return nil, fmt.Errorf("cannot listen on %s (%s): %w", addr, flag, err)
+	return fail(err, "cannot listen on %s for %s: %v", addr, what, err)
 }
 
 // isHostName reports whether s is made only of letters, digits, hyphens and

@@ -44,10 +44,10 @@ func (l *LogFile) Reopen() error {
 	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return fmt.Errorf("cannot open access log %s: directory %s does not exist; create it or choose another --access-log", l.path, filepath.Dir(l.path))
+			return fmt.Errorf("cannot open access log %s: directory %s does not exist; create it or log elsewhere", l.path, filepath.Dir(l.path))
 		}
 		if os.IsPermission(err) {
-			return fmt.Errorf("cannot open access log %s: permission denied; fix the permissions or choose another --access-log", l.path)
+			return fmt.Errorf("cannot open access log %s: permission denied; fix the permissions or log elsewhere", l.path)
 		}
 		return fmt.Errorf("cannot open access log %s: %v", l.path, err)
 	}

@@ -77,21 +77,29 @@ type Listeners struct {
 	http  net.Listener
 }
 
+// ErrSameAddr is wrapped by Listen's error when the HTTPS and HTTP addresses
+// are one and the same port.
+var ErrSameAddr = errors.New("the HTTPS and HTTP redirect listeners cannot share an address")
+
+// ErrShutdownTimeout is wrapped by Serve's error when in-flight requests
+// outlived Config.ShutdownTimeout and their connections were closed.
+var ErrShutdownTimeout = errors.New("graceful shutdown did not finish in time")
+
 // Listen binds the HTTPS listener and, unless httpAddr is empty, the HTTP
 // one. It runs before anything else at start-up, so that a port that is taken
 // or privileged fails at once with a clear error, before any state is
-// written.
+// written. A listener that fails gives a *ListenError.
 func Listen(httpsAddr, httpAddr string) (*Listeners, error) {
 	if httpAddr != "" && httpAddr == httpsAddr && portOf(httpsAddr) != 0 {
-		return nil, fmt.Errorf("--https-addr and --http-addr are both %s: give them different ports, or an empty --http-addr to turn the redirect off", httpsAddr)
+		return nil, fmt.Errorf("%w: both are %s; give them different ports, or no HTTP address to turn the redirect off", ErrSameAddr, httpsAddr)
 	}
-	https, err := listen("--https-addr", httpsAddr)
+	https, err := listen(false, httpsAddr)
 	if err != nil {
 		return nil, err
 	}
 	l := &Listeners{https: https}
 	if httpAddr != "" {
-		if l.http, err = listen("--http-addr", httpAddr); err != nil {
+		if l.http, err = listen(true, httpAddr); err != nil {
 			https.Close()
 			return nil, err
 		}
@@ -241,7 +249,7 @@ func shutdown(servers []*http.Server, timeout time.Duration) error {
 	}
 	wg.Wait()
 	if len(failed) > 0 {
-		return fmt.Errorf("graceful shutdown did not finish within %s; open connections were closed (raise --shutdown-timeout to wait longer)", timeout)
+		return fmt.Errorf("%w: requests were still running after %s and their connections were closed; raise the shutdown timeout to wait longer", ErrShutdownTimeout, timeout)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"io"
 	"log/slog"
 	"math/big"
@@ -182,8 +183,8 @@ func TestShutdownTimeoutReportsError(t *testing.T) {
 	}()
 	<-started
 	err := stop()
-	if err == nil || !strings.Contains(err.Error(), "--shutdown-timeout") {
-		t.Fatalf("err = %v, want a message naming --shutdown-timeout", err)
+	if !errors.Is(err, ErrShutdownTimeout) || !strings.Contains(err.Error(), "raise the shutdown timeout") {
+		t.Fatalf("err = %v, want ErrShutdownTimeout saying to raise the shutdown timeout", err)
 	}
 }
 
@@ -224,7 +225,7 @@ func TestListenErrors(t *testing.T) {
 		name, https, http, want string
 	}{
 		{"address in use", taken.Addr().String(), "", "already in use"},
-		{"http address in use", "127.0.0.1:0", taken.Addr().String(), "--http-addr"},
+		{"http address in use", "127.0.0.1:0", taken.Addr().String(), "for the HTTP redirect: the address is already in use"},
 		{"same address twice", "127.0.0.1:8443", "127.0.0.1:8443", "different ports"},
 		{"no port", "localhost", "", "host:port"},
 		{"port out of range", ":70000", "", "0 to 65535"},
@@ -240,6 +241,19 @@ func TestListenErrors(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("err = %q, want one line containing %q", err, tt.want)
+			}
+			// The caller must be able to tell which listener failed, to
+			// name the setting to change.
+			var le *ListenError
+			switch {
+			case tt.https == tt.http:
+				if !errors.Is(err, ErrSameAddr) {
+					t.Errorf("err = %v, want ErrSameAddr", err)
+				}
+			case !errors.As(err, &le):
+				t.Errorf("err = %#v, want a *ListenError", err)
+			case le.Redirect != (tt.http != ""):
+				t.Errorf("ListenError.Redirect = %v for %q", le.Redirect, err)
 			}
 		})
 	}

@@ -162,12 +162,12 @@ func (c *serveConfig) serviceServe() (service.Serve, error) {
 
 // validate checks everything that can be checked without side effects.
 func (c *serveConfig) validate() error {
-	if err := server.ValidateAddr("--https-addr", c.httpsAddr); err != nil {
-		return usageError{err.Error()}
+	if err := server.ValidateAddr(c.httpsAddr); err != nil {
+		return addrUsageError("--https-addr", err)
 	}
 	if c.httpAddr != "" {
-		if err := server.ValidateAddr("--http-addr", c.httpAddr); err != nil {
-			return usageError{err.Error()}
+		if err := server.ValidateAddr(c.httpAddr); err != nil {
+			return addrUsageError("--http-addr", err)
 		}
 	}
 	for _, d := range c.domains {
@@ -359,7 +359,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// written.
 	ln, err := server.Listen(cfg.httpsAddr, cfg.httpAddr)
 	if err != nil {
-		return err
+		return listenError(err)
 	}
 	served := false
 	defer func() {
@@ -370,7 +370,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	accessLog, err := server.OpenLogFile(cfg.accessLog, stdout)
 	if err != nil {
-		return err
+		return forFlag("--access-log", err)
 	}
 	defer accessLog.Close()
 	var accessLogW io.Writer // a nil *LogFile must stay a nil interface
@@ -421,7 +421,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	served = true
 	stopNotify := context.AfterFunc(ctx, func() { service.Notify("STOPPING=1") })
 	defer stopNotify()
-	return ln.Serve(ctx, server.Config{
+	return serveError(ln.Serve(ctx, server.Config{
 		TLSConfig:       certs.TLSConfig(),
 		Handler:         server.NewHandler(deps),
 		HTTPHandler:     server.NewHTTPHandler(ln.HTTPSPort(), accessLogW, certs.HTTPChallengeHandler, cfg.allowNets),
@@ -446,7 +446,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			// CPU while requests are already being served.
 			debug.FreeOSMemory()
 		},
-	})
+	}))
 }
 
 // homeURL is the address a user should open.
