@@ -88,15 +88,15 @@ func (c *ACMEConfig) caURL() string {
 	return c.CA
 }
 
-// ValidateACMEDirectory checks the URL of an ACME directory given as
-// --acme-ca, without contacting it.
+// ValidateACMEDirectory checks the URL of an ACME directory, without
+// contacting it. Its error is a *ValueError.
 func ValidateACMEDirectory(rawURL string) error {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" || u.User != nil || u.Fragment != "" {
-		return fmt.Errorf("invalid --acme-ca %q: give the URL of the CA's ACME directory, such as https://ca.example.com/acme/acme/directory", rawURL)
+		return invalidValue("ACME directory URL", rawURL, "give the URL of the CA's ACME directory, such as https://ca.example.com/acme/acme/directory")
 	}
 	if u.Scheme != "https" {
-		return fmt.Errorf("invalid --acme-ca %q: ACME directories are served over https://", rawURL)
+		return invalidValue("ACME directory URL", rawURL, "ACME directories are served over https://")
 	}
 	return nil
 }
@@ -280,12 +280,16 @@ func (m *Manager) newACMEConfigs(c *ACMEConfig, base certmagic.Config) (managed,
 }
 
 // LoadCARoots reads the root certificates of a private ACME CA (PEM, one or
-// more), as given by --acme-ca-root, and checks that they parse. The error
-// is one line saying what to do.
+// more) and checks that they parse. The error is a *ValueError, one line
+// saying what to do.
+// caRootKind is what LoadCARoots' messages call its file.
+const caRootKind = "ACME CA root file"
+
 func LoadCARoots(file string) ([]byte, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read --acme-ca-root %s: %v: give the path of the CA's root certificate (PEM)", file, unwrapPathError(err))
+		return nil, &ValueError{Kind: caRootKind, Value: file, before: "cannot read ",
+			after: fmt.Sprintf(": %v: give the path of the CA's root certificate (PEM)", unwrapPathError(err))}
 	}
 	rest, n := data, 0
 	for {
@@ -298,12 +302,14 @@ func LoadCARoots(file string) ([]byte, error) {
 			continue
 		}
 		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
-			return nil, fmt.Errorf("--acme-ca-root %s holds a certificate that does not parse (%v): give the CA's root certificate in PEM form", file, err)
+			return nil, &ValueError{Kind: caRootKind, Value: file,
+				after: fmt.Sprintf(" holds a certificate that does not parse (%v): give the CA's root certificate in PEM form", err)}
 		}
 		n++
 	}
 	if n == 0 {
-		return nil, fmt.Errorf("--acme-ca-root %s holds no PEM certificate (-----BEGIN CERTIFICATE-----): give the CA's root certificate in PEM form", file)
+		return nil, &ValueError{Kind: caRootKind, Value: file,
+			after: " holds no PEM certificate (-----BEGIN CERTIFICATE-----): give the CA's root certificate in PEM form"}
 	}
 	return data, nil
 }

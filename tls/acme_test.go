@@ -2,6 +2,7 @@ package tls
 
 import (
 	cryptotls "crypto/tls"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -82,16 +83,22 @@ func TestLoadCARoots(t *testing.T) {
 	garbage := filepath.Join(dir, "garbage.pem")
 	testpki.ReplaceFile(t, garbage, []byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"))
 	for file, want := range map[string]string{
-		filepath.Join(dir, "missing.pem"): "cannot read --acme-ca-root",
-		dir:                               "cannot read --acme-ca-root",
+		filepath.Join(dir, "missing.pem"): "cannot read ACME CA root file",
+		dir:                               "cannot read ACME CA root file",
 		garbage:                           "does not parse",
 		filepath.Join(dir, "empty.pem"):   "holds no PEM certificate",
 	} {
 		if strings.HasSuffix(file, "empty.pem") {
 			testpki.ReplaceFile(t, file, []byte("nothing here\n"))
 		}
-		if _, err := LoadCARoots(file); err == nil || !strings.Contains(err.Error(), want) {
+		_, err := LoadCARoots(file)
+		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("LoadCARoots(%s) = %v, want %q", filepath.Base(file), err, want)
+		}
+		// A caller can name the file its own way (cmd/dashbox: the flag).
+		var ve *ValueError
+		if !errors.As(err, &ve) || ve.Value != file || !strings.Contains(ve.Named("--root"), "--root "+file) {
+			t.Errorf("LoadCARoots(%s) = %#v, want a *ValueError for the file", filepath.Base(file), err)
 		}
 	}
 }
@@ -236,7 +243,7 @@ func listenLoopback(tb testing.TB) net.Listener {
 
 func TestReadStatus(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := ReadStatus(dir); err == nil || !strings.Contains(err.Error(), "start 'dashbox serve --state-dir") {
+	if _, err := ReadStatus(dir); !errors.Is(err, ErrNoStatus) || !strings.Contains(err.Error(), "no dashbox has served with this state directory yet") {
 		t.Errorf("missing: %v", err)
 	}
 	testpki.ReplaceFile(t, filepath.Join(dir, StatusFileName), []byte("{"))

@@ -54,11 +54,13 @@ type KeyPair struct {
 func LoadKeyPair(certFile, keyFile string) (*KeyPair, error) {
 	certPEM, err := os.ReadFile(certFile)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read certificate file %s: %v: check the --tls-cert path and that dashbox's user may read it", certFile, unwrapPathError(err))
+		return nil, &ValueError{Kind: "certificate file", Value: certFile, before: "cannot read ",
+			after: fmt.Sprintf(": %v: check the path and that dashbox's user may read it", unwrapPathError(err))}
 	}
 	keyPEM, err := os.ReadFile(keyFile)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read key file %s: %v: check the --tls-key path and that dashbox's user may read it", keyFile, unwrapPathError(err))
+		return nil, &ValueError{Kind: "key file", Value: keyFile, before: "cannot read ",
+			after: fmt.Sprintf(": %v: check the path and that dashbox's user may read it", unwrapPathError(err))}
 	}
 
 	var chain []*x509.Certificate
@@ -158,8 +160,8 @@ func (kp *KeyPair) Covers(name string) bool {
 	return name != "" && kp.cert.Leaf.VerifyHostname(name) == nil
 }
 
-// CheckCovers returns an error naming the first of names (as given to
-// --domain) that the certificate does not cover.
+// CheckCovers returns an error naming the first of names (the domains to
+// serve) that the certificate does not cover: a *ValueError.
 func (kp *KeyPair) CheckCovers(names []string) error {
 	for _, n := range names {
 		norm, err := normalizeName(n)
@@ -167,8 +169,9 @@ func (kp *KeyPair) CheckCovers(names []string) error {
 			return err
 		}
 		if !kp.Covers(norm) {
-			return fmt.Errorf("--domain %s is not covered by the certificate in %s (it covers %s): remove that --domain or get a certificate that names it",
-				n, kp.certFile, strings.Join(kp.Names(), ", "))
+			return &ValueError{Kind: "domain", Value: n,
+				after: fmt.Sprintf(" is not covered by the certificate in %s (it covers %s): drop that domain or get a certificate that names it",
+					kp.certFile, strings.Join(kp.Names(), ", "))}
 		}
 	}
 	return nil

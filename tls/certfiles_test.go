@@ -191,7 +191,7 @@ func TestKeyPairCovers(t *testing.T) {
 		t.Errorf("CheckCovers: %v", err)
 	}
 	err = kp.CheckCovers([]string{"dash.corp.example", "other.example.com"})
-	if err == nil || !strings.Contains(err.Error(), "--domain other.example.com is not covered") || !strings.Contains(err.Error(), "*.corp.example, 10.0.0.5") {
+	if err == nil || !strings.Contains(err.Error(), "domain other.example.com is not covered") || !strings.Contains(err.Error(), "*.corp.example, 10.0.0.5") {
 		t.Errorf("CheckCovers error = %v", err)
 	}
 }

@@ -16,8 +16,8 @@ const (
 
 // ValidateDomain reports whether name can be served by dashbox: a bare DNS
 // host name (internationalized names are accepted and served in their
-// punycode form) or an IP address. The error is one line naming the flag and
-// saying what to give instead, so the CLI can print it as is.
+// punycode form) or an IP address. The error is a *ValueError, one line
+// saying what to give instead.
 func ValidateDomain(name string) error {
 	_, err := normalizeName(name)
 	return err
@@ -31,13 +31,13 @@ func ValidateDomain(name string) error {
 // start and be issued again.
 func normalizeName(name string) (string, error) {
 	bad := func(what string) error {
-		return fmt.Errorf("invalid --domain %q: %s", name, what)
+		return invalidValue("domain", name, what)
 	}
 	switch {
 	case strings.TrimSpace(name) == "":
 		return "", bad("give a host name like dash.example.com or an IP address")
 	case strings.ContainsAny(name, " \t\r\n"):
-		return "", bad("contains spaces; give one bare host name per --domain")
+		return "", bad("contains spaces; give one bare host name per domain")
 	case strings.Contains(name, "://"):
 		return "", bad("give a bare host name like dash.example.com, without scheme")
 	case strings.ContainsAny(name, "/?#"):
@@ -46,7 +46,7 @@ func normalizeName(name string) (string, error) {
 		// A wildcard certificate can only be proven with the ACME DNS-01
 		// challenge (a TXT record at the domain's DNS provider), which
 		// dashbox does not do: it proves names over HTTP on port 80.
-		return "", bad("wildcards need DNS validation, which dashbox does not do; list each host name with its own --domain")
+		return "", bad("wildcards need DNS validation, which dashbox does not do; list each host name as a domain of its own")
 	case strings.Contains(name, "@"):
 		return "", bad("give a host name, not an e-mail address")
 	}
@@ -66,7 +66,7 @@ func normalizeName(name string) (string, error) {
 		return addr.Unmap().String(), nil
 	}
 	if strings.Contains(name, ":") {
-		return "", bad("give the host name without port (the port is set by --https-addr)")
+		return "", bad("give the host name without port (the port comes from the HTTPS listen address)")
 	}
 
 	if strings.HasSuffix(name, ".") {

@@ -69,7 +69,7 @@ func TestValidateDomain(t *testing.T) {
 			if !strings.Contains(msg, tt.wantErr) {
 				t.Errorf("error %q does not contain %q", msg, tt.wantErr)
 			}
-			if want := fmt.Sprintf("invalid --domain %q: ", tt.in); !strings.HasPrefix(msg, want) {
+			if want := fmt.Sprintf("invalid domain %q: ", tt.in); !strings.HasPrefix(msg, want) {
 				t.Errorf("error %q does not start with %q", msg, want)
 			}
 			if strings.Contains(msg, "\n") {

@@ -77,9 +77,9 @@ func ExampleValidateDomain() {
 	// Output:
 	// ok: dash.example.com
 	// ok: 10.0.0.5
-	// invalid --domain "https://dash.example.com": give a bare host name like dash.example.com, without scheme
-	// invalid --domain "*.example.com": wildcards need DNS validation, which dashbox does not do; list each host name with its own --domain
-	// invalid --domain "dash.example.com:443": give the host name without port (the port is set by --https-addr)
+	// invalid domain "https://dash.example.com": give a bare host name like dash.example.com, without scheme
+	// invalid domain "*.example.com": wildcards need DNS validation, which dashbox does not do; list each host name as a domain of its own
+	// invalid domain "dash.example.com:443": give the host name without port (the port comes from the HTTPS listen address)
 }
 
 // Let's Encrypt for a public name, next to the local CA for localhost: the

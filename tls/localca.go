@@ -101,7 +101,7 @@ func OpenLocalCA(ctx context.Context, stateDir string, logger *slog.Logger) (*Lo
 		logger = slog.New(slog.DiscardHandler)
 	}
 	if stateDir == "" {
-		return nil, errors.New("no state directory given for the local CA: pass --state-dir")
+		return nil, stateDirError(stateDir, "no state directory given for the local CA")
 	}
 	abs, err := filepath.Abs(stateDir)
 	if err != nil {
@@ -115,14 +115,14 @@ func OpenLocalCA(ctx context.Context, stateDir string, logger *slog.Logger) (*Lo
 	}
 
 	if err := os.MkdirAll(abs, stateDirMode); err != nil {
-		return nil, fmt.Errorf("cannot create state directory %s for the local CA: %v: pass another --state-dir", abs, unwrapPathError(err))
+		return nil, stateDirError(stateDir, "cannot create state directory %s for the local CA: %v: use another directory", abs, unwrapPathError(err))
 	}
 	// certmagic's file lock: an O_EXCL lock file, refreshed every 5s while
 	// held and taken over once 10s stale, so a process killed mid-creation
 	// delays the next start by at most about ten seconds.
 	storage := &certmagic.FileStorage{Path: abs}
 	if err := storage.Lock(ctx, caLockName); err != nil {
-		return nil, fmt.Errorf("cannot lock state directory %s to create the local CA: %v: check that it is writable, or pass another --state-dir", abs, err)
+		return nil, stateDirError(stateDir, "cannot lock state directory %s to create the local CA: %v: check that it is writable, or use another directory", abs, err)
 	}
 	defer func() {
 		if err := storage.Unlock(context.WithoutCancel(ctx), caLockName); err != nil {

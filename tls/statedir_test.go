@@ -3,6 +3,7 @@
 package tls
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -46,12 +47,12 @@ func TestCheckStateDir(t *testing.T) {
 				writeFile(t, p, []byte("x"))
 				return p
 			},
-			wantErr: "is a file, not a directory: move the file away or pass --state-dir",
+			wantErr: "is a file, not a directory: move the file away or use another directory",
 		},
 		{
 			name:    "empty",
 			prepare: func(t *testing.T, base string) string { return "" },
-			wantErr: "no state directory given: pass --state-dir",
+			wantErr: "no state directory given",
 		},
 		{
 			name: "someone else's dir writable by others",
@@ -76,6 +77,10 @@ func TestCheckStateDir(t *testing.T) {
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("CheckStateDir = %v, want error containing %q", err, tt.wantErr)
+				}
+				// The caller tells the user which setting to change.
+				if sde := (*StateDirError)(nil); !errors.As(err, &sde) || sde.Dir != dir {
+					t.Errorf("CheckStateDir = %#v, want a *StateDirError for %q", err, dir)
 				}
 				return
 			}
@@ -105,7 +110,7 @@ func TestCheckStateDirNotWritable(t *testing.T) {
 		sub     string // checked path, relative to a root-owned 0755 dir
 		wantErr string
 	}{
-		{name: "existing dir", sub: "state", wantErr: "is not writable by user %s: fix its ownership or pass --state-dir"},
+		{name: "existing dir", sub: "state", wantErr: "is not writable by user %s: fix its ownership or use another directory"},
 		{name: "missing dir", sub: "missing/state", wantErr: "cannot create state directory %s as user %s: permission denied: create it with owner"},
 	}
 

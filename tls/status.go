@@ -66,7 +66,7 @@ func ReadStatus(stateDir string) (*StatusReport, error) {
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("no certificate state in %s: start 'dashbox serve --state-dir %s' first, or give the --state-dir it runs with", stateDir, stateDir)
+		return nil, fmt.Errorf("%w in %s: no dashbox has served with this state directory yet; start one with it first, or read the one it serves with", ErrNoStatus, stateDir)
 	case err != nil:
 		return nil, fmt.Errorf("cannot read %s: %v: run as the user dashbox runs as (or root)", path, unwrapPathError(err))
 	}

@@ -34,11 +34,11 @@ func runCA(ctx context.Context, args []string, getenv func(string) string, stdou
 		return usageError{"no state directory: set --state-dir"}
 	}
 	if err := dashtls.CheckStateDir(stateDir); err != nil {
-		return err
+		return stateDirError(err)
 	}
 	ca, err := dashtls.OpenLocalCA(ctx, stateDir, slog.New(slog.DiscardHandler))
 	if err != nil {
-		return err
+		return stateDirError(err)
 	}
 	if _, err := stdout.Write(ca.RootPEM()); err != nil {
 		return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -37,6 +38,9 @@ func runCerts(args []string, getenv func(string) string, stdout io.Writer) error
 		return usageError{"no state directory: set --state-dir"}
 	}
 	report, err := dashtls.ReadStatus(stateDir)
+	if errors.Is(err, dashtls.ErrNoStatus) {
+		return fmt.Errorf("no certificate state in %s: start 'dashbox serve --state-dir %s' first, or give the --state-dir it runs with", stateDir, stateDir)
+	}
 	if err != nil {
 		return err
 	}

@@ -163,16 +163,16 @@ func (c *serveConfig) serviceServe() (service.Serve, error) {
 // validate checks everything that can be checked without side effects.
 func (c *serveConfig) validate() error {
 	if err := server.ValidateAddr(c.httpsAddr); err != nil {
-		return addrUsageError("--https-addr", err)
+		return usageFlagError("--https-addr", err)
 	}
 	if c.httpAddr != "" {
 		if err := server.ValidateAddr(c.httpAddr); err != nil {
-			return addrUsageError("--http-addr", err)
+			return usageFlagError("--http-addr", err)
 		}
 	}
 	for _, d := range c.domains {
 		if err := dashtls.ValidateDomain(d); err != nil {
-			return usageError{err.Error()}
+			return usageFlagError("--domain", err)
 		}
 	}
 	if c.stateDir == "" {
@@ -231,9 +231,12 @@ func (c *serveConfig) validateCertificates() error {
 		}
 		kp, err := dashtls.LoadKeyPair(c.tlsCert, c.tlsKey)
 		if err != nil {
-			return err
+			return keyPairError(err, c.tlsCert, c.tlsKey)
 		}
-		return kp.CheckCovers(c.domains)
+		if err := kp.CheckCovers(c.domains); err != nil {
+			return valueFlagError("--domain", err)
+		}
+		return nil
 	}
 	if len(acmeFlags) > 0 {
 		if !c.acme {
@@ -251,13 +254,13 @@ func (c *serveConfig) validateCertificates() error {
 	}
 	if c.acmeCA != "" {
 		if err := dashtls.ValidateACMEDirectory(c.acmeCA); err != nil {
-			return usageError{err.Error()}
+			return usageFlagError("--acme-ca", err)
 		}
 	}
 	if c.acmeCARoot != "" {
 		roots, err := dashtls.LoadCARoots(c.acmeCARoot)
 		if err != nil {
-			return err
+			return valueFlagError("--acme-ca-root", err)
 		}
 		c.acmeRoots = roots
 	}
@@ -378,7 +381,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		accessLogW = accessLog
 	}
 	if err := dashtls.CheckStateDir(cfg.stateDir); err != nil {
-		return err
+		return stateDirError(err)
 	}
 
 	assets, err := static.New(static.Options{Dir: cfg.staticDir, Logger: logger})
@@ -391,7 +394,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	certs, err := dashtls.New(ctx, cfg.tlsConfig(ln, logger))
 	if err != nil {
-		return err
+		return stateDirError(err)
 	}
 	defer certs.Close()
 	ca := certs.CA()
