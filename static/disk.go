@@ -20,29 +20,43 @@ import (
 	"github.com/dashbox/dashbox/internal/patherr"
 )
 
-// ValidateDir checks that dir can serve as --static-dir: it exists, is a
-// directory, and can be opened. The error is one line saying what to do,
-// ready to show the operator.
+// DirError is an operator's static dir that cannot be served (missing, not
+// a directory, not readable); the message says why and what to do.
+type DirError struct {
+	// Dir is the folder as given.
+	Dir string
+	msg string
+}
+
+func (e *DirError) Error() string { return e.msg }
+
+func dirError(dir, format string, args ...any) error {
+	return &DirError{Dir: dir, msg: fmt.Sprintf(format, args...)}
+}
+
+// ValidateDir checks that dir can serve as the operator's static dir: it
+// exists, is a directory, and can be opened. The error is a *DirError, one
+// line saying what to do, ready to show the operator.
 func ValidateDir(dir string) error {
 	fi, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("static dir %s does not exist: create it or drop --static-dir", dir)
+		return dirError(dir, "static dir %s does not exist: create it, or serve without a static dir", dir)
 	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("static dir %s cannot be reached by user %s (permission denied): let that user enter its parent folders (chmod a+x), or drop --static-dir", dir, currentUser())
+		return dirError(dir, "static dir %s cannot be reached by user %s (permission denied): let that user enter its parent folders (chmod a+x), or serve without a static dir", dir, currentUser())
 	case err != nil:
-		return fmt.Errorf("static dir %s cannot be used (%v): fix it or drop --static-dir", dir, pathErrText(err))
+		return dirError(dir, "static dir %s cannot be used (%v): fix it, or serve without a static dir", dir, pathErrText(err))
 	case !fi.IsDir():
-		return fmt.Errorf("static dir %s is not a directory: point --static-dir at a folder", dir)
+		return dirError(dir, "static dir %s is not a directory: give a folder", dir)
 	}
 	// Opening it is exactly what New does; it fails without read
 	// permission.
 	root, err := os.OpenRoot(dir)
 	switch {
 	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("static dir %s is not readable by user %s (permission denied): give that user read access (chmod a+rx), or drop --static-dir", dir, currentUser())
+		return dirError(dir, "static dir %s is not readable by user %s (permission denied): give that user read access (chmod a+rx), or serve without a static dir", dir, currentUser())
 	case err != nil:
-		return fmt.Errorf("static dir %s cannot be opened (%v): fix it or drop --static-dir", dir, pathErrText(err))
+		return dirError(dir, "static dir %s cannot be opened (%v): fix it, or serve without a static dir", dir, pathErrText(err))
 	}
 	root.Close()
 	return nil
@@ -87,12 +101,12 @@ func openDiskDir(dir string, logger *slog.Logger) (*diskDir, error) {
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, fmt.Errorf("static dir %s: %v", dir, err)
+		return nil, dirError(dir, "static dir %s: %v", dir, err)
 	}
 	d := &diskDir{path: abs, logger: logger}
 	r, err := openRootAt(abs)
 	if err != nil {
-		return nil, fmt.Errorf("static dir %s cannot be opened (%v): fix it or drop --static-dir", dir, pathErrText(err))
+		return nil, dirError(dir, "static dir %s cannot be opened (%v): fix it, or serve without a static dir", dir, pathErrText(err))
 	}
 	d.root.Store(r)
 	return d, nil
@@ -138,11 +152,11 @@ func (d *diskDir) current(now time.Time) *openRoot {
 	}
 	nr, err := openRootAt(d.path)
 	if err != nil {
-		d.logger.Warn("static: --static-dir was replaced but cannot be opened; still serving the old folder",
+		d.logger.Warn("static: the static dir was replaced but cannot be opened; still serving the old folder",
 			"dir", d.path, "err", err)
 		return r
 	}
-	d.logger.Info("static: --static-dir was replaced; serving the new folder", "dir", d.path)
+	d.logger.Info("static: the static dir was replaced; serving the new folder", "dir", d.path)
 	d.root.Store(nr)
 	return nr
 }
@@ -170,7 +184,7 @@ func (d *diskDir) serve(w http.ResponseWriter, r *http.Request, name string, now
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		d.logger.Warn("static: cannot stat a --static-dir file", "name", name, "err", err)
+		d.logger.Warn("static: cannot stat a file of the static dir", "name", name, "err", err)
 		fail(w, http.StatusInternalServerError)
 		return
 	}
@@ -208,13 +222,13 @@ func (d *diskDir) failOpen(w http.ResponseWriter, name string, err error) {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.ENAMETOOLONG):
 		fail(w, http.StatusNotFound)
 	case errors.Is(err, fs.ErrPermission):
-		d.logger.Warn("static: --static-dir file is not readable by the user dashbox runs as; answering 403",
+		d.logger.Warn("static: a file of the static dir is not readable by the user dashbox runs as; answering 403",
 			"name", name, "user", currentUser(), "err", err)
 		fail(w, http.StatusForbidden)
 	default:
 		// Among others: a symlink leading out of the folder, which
 		// os.Root refuses.
-		d.logger.Warn("static: cannot serve a --static-dir file; answering 404", "name", name, "err", err)
+		d.logger.Warn("static: cannot serve a file of the static dir; answering 404", "name", name, "err", err)
 		fail(w, http.StatusNotFound)
 	}
 }

@@ -1,6 +1,7 @@
 package static
 
 import (
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -190,9 +191,9 @@ func TestValidateDir(t *testing.T) {
 		name, dir, want string
 	}{
 		{"a folder", tmp, ""},
-		{"missing", missing, "static dir " + missing + " does not exist: create it or drop --static-dir"},
-		{"a file", file, "static dir " + file + " is not a directory: point --static-dir at a folder"},
-		{"below a file", filepath.Join(file, "sub"), "static dir " + filepath.Join(file, "sub") + " cannot be used (not a directory): fix it or drop --static-dir"},
+		{"missing", missing, "static dir " + missing + " does not exist: create it, or serve without a static dir"},
+		{"a file", file, "static dir " + file + " is not a directory: give a folder"},
+		{"below a file", filepath.Join(file, "sub"), "static dir " + filepath.Join(file, "sub") + " cannot be used (not a directory): fix it, or serve without a static dir"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -212,6 +213,10 @@ func TestValidateDir(t *testing.T) {
 			}
 			if got != tt.want {
 				t.Errorf("New = %q, want %q", got, tt.want)
+			}
+			// The caller tells the user which setting to change.
+			if de := (*DirError)(nil); tt.want != "" && (!errors.As(err, &de) || de.Dir != tt.dir) {
+				t.Errorf("New = %#v, want a *DirError for %q", err, tt.dir)
 			}
 		})
 	}

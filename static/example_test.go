@@ -73,5 +73,5 @@ func ExampleHandler_URL() {
 func ExampleValidateDir() {
 	fmt.Println(static.ValidateDir("/nonexistent/dashbox-assets"))
 	// Output:
-	// static dir /nonexistent/dashbox-assets does not exist: create it or drop --static-dir
+	// static dir /nonexistent/dashbox-assets does not exist: create it, or serve without a static dir
 }

@@ -33,7 +33,7 @@ var permissionCases = []permissionCase{
 			mkdirMode(t, dir, 0o311) // enter, but not list
 			return dir, ""
 		},
-		wantValidate: "is not readable by user %s (permission denied): give that user read access (chmod a+rx), or drop --static-dir",
+		wantValidate: "is not readable by user %s (permission denied): give that user read access (chmod a+rx), or serve without a static dir",
 	},
 	{
 		name: "unreachable folder",
@@ -47,7 +47,7 @@ var permissionCases = []permissionCase{
 			}
 			return dir, ""
 		},
-		wantValidate: "cannot be reached by user %s (permission denied): let that user enter its parent folders (chmod a+x), or drop --static-dir",
+		wantValidate: "cannot be reached by user %s (permission denied): let that user enter its parent folders (chmod a+x), or serve without a static dir",
 	},
 	{
 		name: "unreadable file",

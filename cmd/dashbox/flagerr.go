@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/dashbox/dashbox/server"
+	"github.com/dashbox/dashbox/static"
 	dashtls "github.com/dashbox/dashbox/tls"
 )
 
@@ -91,6 +92,15 @@ func keyPairError(err error, certFile, keyFile string) error {
 		return forFlag("--tls-cert", err)
 	case ve.Value == keyFile:
 		return forFlag("--tls-key", err)
+	}
+	return err
+}
+
+// staticDirError names --static-dir when the operator's folder is the
+// problem (static.New's other errors are about the built-in assets).
+func staticDirError(err error) error {
+	if de := (*static.DirError)(nil); errors.As(err, &de) {
+		return forFlag("--static-dir", err)
 	}
 	return err
 }

@@ -180,7 +180,7 @@ func (c *serveConfig) validate() error {
 	}
 	if c.staticDir != "" {
 		if err := static.ValidateDir(c.staticDir); err != nil {
-			return err
+			return forFlag("--static-dir", err)
 		}
 	}
 	if _, err := newLogHandler(io.Discard, c.logFormat, c.logLevel); err != nil {
@@ -386,7 +386,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	assets, err := static.New(static.Options{Dir: cfg.staticDir, Logger: logger})
 	if err != nil {
-		return err
+		return staticDirError(err)
 	}
 	pg, err := pages.New(pages.Options{AssetURL: assets.URL, Logger: logger, RenderOnFirstRequest: true, Dashboards: demo.Dashboards()})
 	if err != nil {
