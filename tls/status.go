@@ -66,7 +66,7 @@ func ReadStatus(stateDir string) (*StatusReport, error) {
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("%w in %s: no dashbox has served with this state directory yet; start one with it first, or read the one it serves with", ErrNoStatus, stateDir)
+		return nil, fmt.Errorf("%w in %s: no dashbox has served with this state directory yet: start dashbox with it first, or read the state directory it runs with", ErrNoStatus, stateDir)
 	case err != nil:
 		return nil, fmt.Errorf("cannot read %s: %v: run as the user dashbox runs as (or root)", path, unwrapPathError(err))
 	}
