@@ -13,8 +13,8 @@ import (
 // The bounds on what one callback request may make the server do. Every
 // input is checked against them before it is decoded, and every answer
 // before it is sent: a request over a bound gets a 400 or a 413 and a
-// message naming the bound, never a 200 with a huge body. README.md's "How
-// it works: dashbox callbacks" documents them for users.
+// message naming the bound, never a 200 with a huge body. docs/dashboards.md
+// ("How it works: dashbox callbacks") documents them for users.
 const (
 	// MaxCallbackBody bounds a callback's form body, and separately its
 	// query. The biggest legitimate input is app15's three selections:

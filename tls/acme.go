@@ -44,7 +44,7 @@ const (
 //
 // Using an ACME CA means agreeing to its terms (for Let's Encrypt, the
 // Subscriber Agreement at https://letsencrypt.org/repository/): dashbox
-// accepts them on the operator's behalf, as the README says.
+// accepts them on the operator's behalf, as docs/certificates.md says.
 type ACMEConfig struct {
 	// CA is the URL of the CA's ACME directory. Empty means
 	// LetsEncryptProduction.

@@ -83,7 +83,7 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 		if err := service.Install(ctx, cfg, stdout); err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, "To trust the local CA on a client: sudo dashbox ca > dashbox-root.crt (see README)")
+		fmt.Fprintln(stdout, "To trust the local CA on a client: sudo dashbox ca > dashbox-root.crt (see docs/certificates.md, Trusting the local CA)")
 		return nil
 	case "uninstall":
 		purge := false
