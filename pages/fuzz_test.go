@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/dashbox/dashbox/pages/internal/eventtest"
 )
 
 // jsonShape walks valid JSON s with encoding/json's tokenizer: its
@@ -58,7 +60,7 @@ func FuzzCallbackForm(f *testing.F) {
 	f.Add("a=1&g.hover=%7B%7D", "m=x&m=y&zz=3")
 	f.Add("a=1;b=2", "")
 	f.Add("a=%zz", "m=1")
-	f.Add("", "g%2Ehover="+deepJSON(50))
+	f.Add("", "g%2Ehover="+eventtest.DeepJSON(50))
 	f.Add(strings.Repeat("m=1&", MaxChoices+1), "a=+")
 	limits := inputLimits([]string{"a", "g.hover", "m"}, func(n string) bool { return n == "m" })
 	f.Fuzz(func(t *testing.T, body, query string) {
@@ -98,16 +100,7 @@ func FuzzCallbackForm(f *testing.F) {
 // valid JSON (depth, elements, strings). (The demo's FuzzEvent checks that
 // an event it lets through decodes into the demo's event structs.)
 func FuzzEvent(f *testing.F) {
-	for _, s := range []string{
-		`{"points":[{"series":"Trace 1","seriesIndex":0,"dataIndex":2,"name":"c","value":[3,3]}]}`,
-		`{"points":[],"range":{"x":[1,2],"y":[3,4]}}`,
-		`{"xaxis.range":[1.5,null],"yaxis.range":[0,10]}`,
-		lassoSelection(20),
-		deepJSON(33),
-		wideJSON(4097),
-		`{"points":[{"name":"[[[\"","value":[1e20,1e-7]}]}`,
-		`null`,
-	} {
+	for _, s := range eventtest.FuzzSeeds() {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

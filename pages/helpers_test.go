@@ -2,7 +2,6 @@ package pages
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -69,35 +68,6 @@ func post(tb testing.TB, h http.Handler, path string, form url.Values) *httptest
 }
 
 func form(pairs ...string) url.Values { return NewInputs(pairs...).v }
-
-// deepJSON is JSON nested d levels deep; wideJSON an array of n zeros.
-func deepJSON(d int) string { return strings.Repeat("[", d) + strings.Repeat("]", d) }
-func wideJSON(n int) string { return "[" + strings.Repeat("0,", n-1) + "0]" }
-
-func lassoSelection(n int) string {
-	type pt struct {
-		SeriesIndex int       `json:"seriesIndex"`
-		DataIndex   int       `json:"dataIndex"`
-		Name        string    `json:"name"`
-		Value       []float64 `json:"value"`
-	}
-	var sel struct {
-		Points      []pt `json:"points"`
-		LassoPoints struct {
-			X []float64 `json:"x"`
-			Y []float64 `json:"y"`
-		} `json:"lassoPoints"`
-	}
-	for i := range 30 {
-		sel.Points = append(sel.Points, pt{0, i, fmt.Sprintf("row %d", i+1), []float64{0.6046602879796196 + float64(i)/1e9, 0.9405090880450124}})
-	}
-	for i := range n {
-		sel.LassoPoints.X = append(sel.LassoPoints.X, 0.4321739130434782+float64(i)/1e9)
-		sel.LassoPoints.Y = append(sel.LassoPoints.Y, 0.6140350877192983-float64(i)/1e9)
-	}
-	b, _ := json.Marshal(sel)
-	return string(b)
-}
 
 // checkRefused checks an answer to an attack: the status, a small JSON
 // {"error": ...} whose message contains want.

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/dashbox/dashbox/pages/internal/eventtest"
 )
 
 // TestOutputLimit: an answer past 1 MiB of JSON is refused with a 413
@@ -71,19 +73,19 @@ func TestCheckEventJSON(t *testing.T) {
 		json string
 		ok   bool
 	}{
-		{deepJSON(32), true},
-		{deepJSON(33), false},
-		{`{"a":` + deepJSON(31) + `}`, true},
-		{`{"a":` + deepJSON(32) + `}`, false},
+		{eventtest.DeepJSON(32), true},
+		{eventtest.DeepJSON(33), false},
+		{`{"a":` + eventtest.DeepJSON(31) + `}`, true},
+		{`{"a":` + eventtest.DeepJSON(32) + `}`, false},
 		{`"` + strings.Repeat("[", 5000) + `"`, false},           // a long string
 		{`["` + strings.Repeat("[", 1000) + `"]`, true},          // brackets in a string do not nest
 		{`["\"[[[[` + strings.Repeat(`\\`, 400) + `"]`, true},    // escapes
 		{`["\"` + strings.Repeat(",", 5000)[:1020] + `"]`, true}, // commas in a string do not count
-		{wideJSON(4096), true},
-		{wideJSON(4097), false},
-		{"[" + strings.Repeat(wideJSON(4000)+",", 10) + "0]", true}, // the bound is per array
-		{strings.Repeat("]", 100) + deepJSON(32), true},             // unbalanced closers do not go below 0
-		{`[[` + strings.Repeat(`0,`, 4095) + `0],` + wideJSON(2) + `]`, true},
+		{eventtest.WideJSON(4096), true},
+		{eventtest.WideJSON(4097), false},
+		{"[" + strings.Repeat(eventtest.WideJSON(4000)+",", 10) + "0]", true}, // the bound is per array
+		{strings.Repeat("]", 100) + eventtest.DeepJSON(32), true},             // unbalanced closers do not go below 0
+		{`[[` + strings.Repeat(`0,`, 4095) + `0],` + eventtest.WideJSON(2) + `]`, true},
 		{`"\`, true},
 	} {
 		err := checkEventJSON("e", c.json)

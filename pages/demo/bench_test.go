@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/dashbox/dashbox/pages/internal/eventtest"
 )
 
 // Benchmarks of what a visitor waits for: a page (rendered once, so this
@@ -67,7 +69,7 @@ func BenchmarkCallbackTablePage(b *testing.B) {
 // is decoded (it took 4.5 s of CPU and answered 200 MB before).
 func BenchmarkCallbackRejectDeep(b *testing.B) {
 	_, h := mustPages(b)
-	body := form("basic-interactions.hover", deepJSON(9_999)).Encode()
+	body := form("basic-interactions.hover", eventtest.DeepJSON(9_999)).Encode()
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/dashbox/dashbox/pages"
+	"github.com/dashbox/dashbox/pages/internal/eventtest"
 )
 
 // Fuzz targets for what pages parses of a client's request: the whole
@@ -37,7 +38,7 @@ func FuzzCallbackRequest(f *testing.F) {
 	f.Add(route("/apps/app9/callback/powers"), true, "", "x=1e6", []byte(nil))
 	f.Add(route("/apps/app7/callback/year"), false, formType, "year-slider=1977", []byte("year-slider=2007"))
 	f.Add(route("/apps/app13/callback/hover-data"), false, formType+"; charset=UTF-8", "", []byte(hover))
-	f.Add(route("/apps/app13/callback/selected-data"), false, formType, "", []byte(url.Values{"basic-interactions.select": {lassoSelection(40)}}.Encode()))
+	f.Add(route("/apps/app13/callback/selected-data"), false, formType, "", []byte(url.Values{"basic-interactions.select": {eventtest.LassoSelection(40)}}.Encode()))
 	f.Add(route("/apps/app13/callback/relayout-data"), true, "", url.Values{"basic-interactions.zoom": {`{"xaxis.range":[1,2],"yaxis.range":[null,4]}`}}.Encode(), []byte(nil))
 	f.Add(route("/apps/app14/callback/x-time-series"), false, formType, "", []byte(url.Values{"crossfilter-indicator-scatter.hover": {`{"points":[{"name":"Japan"}]}`},
 		"crossfilter-xaxis-column": {Indicators[0].Name}, "crossfilter-xaxis-type": {"log"}}.Encode()))
@@ -45,8 +46,8 @@ func FuzzCallbackRequest(f *testing.F) {
 	f.Add(route("/apps/app17/callback/page"), true, "", "paged.page=89", []byte(nil))
 	f.Add(route("/apps/app17/callback/window"), false, formType, "", []byte("virtual.offset=99999"))
 	f.Add(route("/apps/app12/callback/submit"), false, "text/plain", "", []byte("submit.clicks=1"))
-	f.Add(route("/apps/app13/callback/click-data"), false, formType, "", []byte("basic-interactions.click="+deepJSON(100)))
-	f.Add(route("/apps/app15/callback/select"), true, "", "g2.select="+wideJSON(5000), []byte(nil))
+	f.Add(route("/apps/app13/callback/click-data"), false, formType, "", []byte("basic-interactions.click="+eventtest.DeepJSON(100)))
+	f.Add(route("/apps/app15/callback/select"), true, "", "g2.select="+eventtest.WideJSON(5000), []byte(nil))
 
 	f.Fuzz(func(t *testing.T, route uint8, get bool, contentType, query string, body []byte) {
 		cb := callbacks[int(route)%len(callbacks)]
@@ -91,16 +92,7 @@ func FuzzCallbackRequest(f *testing.F) {
 // dashboards' event structs without panicking, with app13's re-encoding at
 // most a few times the event's size.
 func FuzzEvent(f *testing.F) {
-	for _, s := range []string{
-		`{"points":[{"series":"Trace 1","seriesIndex":0,"dataIndex":2,"name":"c","value":[3,3]}]}`,
-		`{"points":[],"range":{"x":[1,2],"y":[3,4]}}`,
-		`{"xaxis.range":[1.5,null],"yaxis.range":[0,10]}`,
-		lassoSelection(20),
-		deepJSON(33),
-		wideJSON(4097),
-		`{"points":[{"name":"[[[\"","value":[1e20,1e-7]}]}`,
-		`null`,
-	} {
+	for _, s := range eventtest.FuzzSeeds() {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -2,7 +2,6 @@ package demo
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/dashbox/dashbox/pages"
+	"github.com/dashbox/dashbox/pages/internal/eventtest"
 )
 
 // registeredCallback is one callback of a registered dashboard: its URL
@@ -40,10 +40,6 @@ func registeredCallbacks(tb testing.TB) []registeredCallback {
 	}
 	return out
 }
-
-// deepJSON is JSON nested d levels deep; wideJSON an array of n zeros.
-func deepJSON(d int) string { return strings.Repeat("[", d) + strings.Repeat("]", d) }
-func wideJSON(n int) string { return "[" + strings.Repeat("0,", n-1) + "0]" }
 
 // countingReader counts what the handler reads of a body.
 type countingReader struct {
@@ -82,7 +78,7 @@ func TestEveryCallbackRefusesOversizedInput(t *testing.T) {
 	_, h := mustPages(t)
 	tooLongValue := "is more than 4 KiB, the most a control's value may be"
 	// A wide array that fits the body: "0," is 4 bytes form-encoded.
-	wideInLimit := wideJSON((pages.MaxCallbackBody - 256) / 4)
+	wideInLimit := eventtest.WideJSON((pages.MaxCallbackBody - 256) / 4)
 	for _, cb := range registeredCallbacks(t) {
 		for _, name := range cb.names {
 			event := isEventInput(name)
@@ -92,9 +88,9 @@ func TestEveryCallbackRefusesOversizedInput(t *testing.T) {
 				status int
 				want   string
 			}{
-				{"deep (10,000 levels)", deepJSON(10_000), 413, tooLongValue},
+				{"deep (10,000 levels)", eventtest.DeepJSON(10_000), 413, tooLongValue},
 				{"wide within the byte limit", wideInLimit, 413, tooLongValue},
-				{"wide (100,000 elements)", wideJSON(100_000), 413, "is more than the 128 KiB a callback takes"},
+				{"wide (100,000 elements)", eventtest.WideJSON(100_000), 413, "is more than the 128 KiB a callback takes"},
 			}
 			if event {
 				cases[0].status, cases[0].want = 400, "nested deeper than 32 levels"
@@ -165,19 +161,19 @@ func TestChartEventLimits(t *testing.T) {
 		status     int
 		want       string
 	}{
-		{"issue 12's attack", deepJSON(9_999), 400, "nested deeper than 32 levels"},
-		{"33 levels", deepJSON(33), 400, "nested deeper than 32 levels"},
-		{"deep in a string's company", `{"points":[{"name":"[[[[","value":` + deepJSON(40) + `}]}`, 400, "nested deeper than 32 levels"},
+		{"issue 12's attack", eventtest.DeepJSON(9_999), 400, "nested deeper than 32 levels"},
+		{"33 levels", eventtest.DeepJSON(33), 400, "nested deeper than 32 levels"},
+		{"deep in a string's company", `{"points":[{"name":"[[[[","value":` + eventtest.DeepJSON(40) + `}]}`, 400, "nested deeper than 32 levels"},
 		{"4097 points", `{"points":[` + strings.Repeat(`{},`, 4096) + `{}]}`, 400, "more than 4096 elements"},
 		{"wide object", `{` + strings.Repeat(`"a":0,`, 4096) + `"a":0}`, 400, "more than 4096 elements"},
 		{"long name", `{"points":[{"name":"` + strings.Repeat("é", 600) + `"}]}`, 400, "a string longer than 1024 bytes"},
 		{"not JSON", `{"points":`, 400, "must be the JSON of a chart event"},
 		{"a value that is not a number", `{"points":[{"value":["x"]}]}`, 400, "must be the JSON of a chart event"},
-		{"32 levels, not an event", deepJSON(32), 400, "must be the JSON of a chart event"},
+		{"32 levels, not an event", eventtest.DeepJSON(32), 400, "must be the JSON of a chart event"},
 		{"4096 points", `{"points":[` + strings.Repeat(`{},`, 4095) + `{}]}`, 200, `\"points\": [`},
 		{"hover", `{"points":[{"series":"Trace 1","seriesIndex":0,"dataIndex":2,"name":"c","value":[3,3]}]}`, 200,
 			`{\n  \"points\": [\n    {\n      \"dataIndex\": 2,\n      \"name\": \"c\",\n      \"series\": \"Trace 1\",\n      \"seriesIndex\": 0,\n      \"value\": [\n        3,\n        3\n      ]\n    }\n  ]\n}`},
-		{"unknown fields are dropped", `{"points":[{"name":"c","extra":` + deepJSON(20) + `}],"more":"x"}`, 200, `{\n  \"points\": [\n    {\n      \"name\": \"c\"\n    }\n  ]\n}"`},
+		{"unknown fields are dropped", `{"points":[{"name":"c","extra":` + eventtest.DeepJSON(20) + `}],"more":"x"}`, 200, `{\n  \"points\": [\n    {\n      \"name\": \"c\"\n    }\n  ]\n}"`},
 		{"lasso", `{"points":[],"lassoPoints":{"x":[1,2,3],"y":[4,5,6]}}`, 200, `\"lassoPoints\": {\n    \"x\": [`},
 		{"zoom", `{"xaxis.range":[1.5,null],"yaxis.range":[0,10]}`, 200, `\"xaxis.range\": [\n    1.5,\n    null\n  ]`},
 	}
@@ -198,41 +194,13 @@ func TestChartEventLimits(t *testing.T) {
 	}
 }
 
-// lassoSelection is what dashbox.js sends for a lasso over every one of
-// app15's 30 rows: each point, and an outline of n vertices whose
-// coordinates have as many digits as a float64 prints.
-func lassoSelection(n int) string {
-	type pt struct {
-		SeriesIndex int       `json:"seriesIndex"`
-		DataIndex   int       `json:"dataIndex"`
-		Name        string    `json:"name"`
-		Value       []float64 `json:"value"`
-	}
-	var sel struct {
-		Points      []pt `json:"points"`
-		LassoPoints struct {
-			X []float64 `json:"x"`
-			Y []float64 `json:"y"`
-		} `json:"lassoPoints"`
-	}
-	for i := range 30 {
-		sel.Points = append(sel.Points, pt{0, i, fmt.Sprintf("row %d", i+1), []float64{0.6046602879796196 + float64(i)/1e9, 0.9405090880450124}})
-	}
-	for i := range n {
-		sel.LassoPoints.X = append(sel.LassoPoints.X, 0.4321739130434782+float64(i)/1e9)
-		sel.LassoPoints.Y = append(sel.LassoPoints.Y, 0.6140350877192983-float64(i)/1e9)
-	}
-	b, _ := json.Marshal(sel)
-	return string(b)
-}
-
 // TestLargeSelectionWorks: the biggest legitimate input, app15 with every
 // row lassoed in all three charts with long outlines (500 vertices each,
 // four seconds of mouse moves at 120 Hz), fits the limits and is
 // answered; app13 shows such a lasso.
 func TestLargeSelectionWorks(t *testing.T) {
 	_, h := mustPages(t)
-	sel := lassoSelection(500)
+	sel := eventtest.LassoSelection(500)
 	f := form("g1.select", sel, "g2.select", sel, "g3.select", sel)
 	t.Logf("three 500-vertex lassos over every row: %d bytes form-encoded, of %d", len(f.Encode()), pages.MaxCallbackBody)
 	rec := post(t, h, "/apps/app15/callback/select", f)
