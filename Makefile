@@ -6,7 +6,8 @@ VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo d
 COMMIT     ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 # The commit's date, not the clock's: two builds of one commit stay identical.
 BUILD_DATE ?= $(shell git log -1 --format=%cI 2>/dev/null || echo unknown)
-LDFLAGS    := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildDate=$(BUILD_DATE)
+CLI        := github.com/dashbox/dashbox/cmd
+LDFLAGS    := -s -w -X $(CLI).version=$(VERSION) -X $(CLI).commit=$(COMMIT) -X $(CLI).buildDate=$(BUILD_DATE)
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # command:Debian-package pairs the tests need.
@@ -65,13 +66,13 @@ test-fuzz:
 
 ## test-offline: the end-to-end tests again inside a network namespace with only loopback up
 test-offline: generate
-	$(GO) test -c -o bin/dashbox-e2e.test ./cmd/dashbox
+	$(GO) test -c -o bin/dashbox-e2e.test ./cmd
 	$(GO) build -o bin/dashbox-e2e ./cmd/dashbox
 	unshare $(if $(filter 0,$(shell id -u)),-n,-rn) sh -c 'ip link set lo up && \
 		DASHBOX_TEST_BINARY=$(CURDIR)/bin/dashbox-e2e bin/dashbox-e2e.test -test.count=1 -test.run "TestServe|TestAccessLog|TestSIG"'
 
 # Pebble, Let's Encrypt's ACME test server, and pebble-challtestsrv (its DNS) for the ACME end-to-end tests in
-# cmd/dashbox: built once with `go install` at a pinned version into a cache outside the clone, one folder per
+# cmd: built once with `go install` at a pinned version into a cache outside the clone, one folder per
 # version. The tests find them through DASHBOX_PEBBLE_BIN_DIR (exported to every recipe) and fail, saying to run
 # `make test-pebble`, when they are missing.
 PEBBLE_VERSION ?= v2.10.3
@@ -157,4 +158,4 @@ $(VENDOR)/echarts/echarts.min.js: $(NPM_STAMP)
 
 ## screenshots: a PNG of every page at desktop and phone width, light and dark, into ./screenshots (ignored)
 screenshots: test-deps generate
-	DASHBOX_SCREENSHOTS=$(CURDIR)/screenshots $(GO) test -count=1 -run '^TestBrowserScreenshots$$' ./cmd/dashbox
+	DASHBOX_SCREENSHOTS=$(CURDIR)/screenshots $(GO) test -count=1 -run '^TestBrowserScreenshots$$' ./cmd

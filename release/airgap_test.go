@@ -90,7 +90,7 @@ var hostRelease = sync.OnceValues(func() (*hostBuild, error) {
 		out:       filepath.Join(tempRoot, "dist"),
 		version:   version,
 		date:      date,
-		ldflags:   fmt.Sprintf("-s -w -X main.version=%s -X main.commit=%s -X main.buildDate=%s", version, commit, dateText),
+		ldflags:   fmt.Sprintf("-s -w -X github.com/dashbox/dashbox/cmd.version=%s -X github.com/dashbox/dashbox/cmd.commit=%s -X github.com/dashbox/dashbox/cmd.buildDate=%s", version, commit, dateText),
 		platforms: []platform{{runtime.GOOS, runtime.GOARCH}},
 	}
 	start := time.Now()

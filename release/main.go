@@ -4,7 +4,7 @@
 // SHA256SUMS file. `make release` runs it from the repository root after make generate:
 //
 //	go run ./release -out dist -version v1.2.0 -date 2026-11-27T07:51:00+00:00 \
-//		-ldflags '-s -w -X main.version=...' linux/amd64 linux/arm64 windows/amd64 darwin/arm64
+//		-ldflags '-s -w -X github.com/dashbox/dashbox/cmd.version=...' linux/amd64 linux/arm64 windows/amd64 darwin/arm64
 //
 // Two runs from the same commit with the same Go version give byte-identical
 // archives: every time stamp in them is -date (the commit time), owners are

@@ -18,7 +18,7 @@ type Pages interface {
 	Dashboards(add func(method, pattern string, h http.Handler))
 }
 
-// Deps are the parts the HTTPS handler is built from; cmd/dashbox wires them.
+// Deps are the parts the HTTPS handler is built from; the command line (package cmd) wires them.
 type Deps struct {
 	// Static serves "/static/*" (the static package's Handler).
 	Static http.Handler

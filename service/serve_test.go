@@ -20,7 +20,7 @@ var testArgKinds = map[string]Arg{
 }
 
 // serveOf describes serve run with args (--name=value or --name value), the
-// way the CLI does after parsing them: the tests' stand-in for cmd/dashbox.
+// way the CLI does after parsing them: the tests' stand-in for package cmd.
 // The shutdown timeout defaults to serve's 10s.
 func serveOf(args ...string) Serve {
 	s := Serve{ShutdownTimeout: 10 * time.Second}

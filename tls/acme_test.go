@@ -95,7 +95,7 @@ func TestLoadCARoots(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("LoadCARoots(%s) = %v, want %q", filepath.Base(file), err, want)
 		}
-		// A caller can name the file its own way (cmd/dashbox: the flag).
+		// A caller can name the file its own way (package cmd: the flag).
 		var ve *ValueError
 		if !errors.As(err, &ve) || ve.Value != file || !strings.Contains(ve.Named("--root"), "--root "+file) {
 			t.Errorf("LoadCARoots(%s) = %#v, want a *ValueError for the file", filepath.Base(file), err)

@@ -8,7 +8,7 @@ import (
 
 // The errors of this package say what failed and what to do in terms of the
 // thing (the state directory, a domain, a file), never of a command-line
-// flag: the caller that knows the flags adds them (see cmd/dashbox).
+// flag: the caller that knows the flags adds them (see package cmd).
 
 // ValueError is a configured value that cannot be used: a domain name, an
 // ACME directory URL, a certificate or CA root file. Its message calls the

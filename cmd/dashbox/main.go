@@ -1,22 +1,14 @@
 // Command dashbox serves dashboards over HTTPS from one binary: TLS with its
 // own local CA, Let's Encrypt or an admin's files, the HTTP-to-HTTPS redirect,
-// embedded static files and the dashboard pages.
+// embedded static files and the demo's 18 dashboards. Its command line is
+// package cmd, which a module with dashboards of its own builds the same way.
 package main
 
 import (
-	"context"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
+	"github.com/dashbox/dashbox/cmd"
+	"github.com/dashbox/dashbox/pages/demo"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "dashbox: %v\n", err)
-		os.Exit(exitCode(err))
-	}
+	cmd.Main(cmd.Options{Dashboards: demo.Dashboards()})
 }
