@@ -21,6 +21,7 @@ type process struct {
 	lines     chan string // stderr, line by line (JSON log)
 	httpsAddr string
 	httpAddr  string
+	stateDir  string
 	client    *http.Client
 }
 
@@ -28,10 +29,17 @@ type process struct {
 // "serving" log line. The test's cleanup kills it if the test did not stop it.
 func mustStartProcess(t *testing.T, args ...string) *process {
 	t.Helper()
+	return mustStartBinary(t, mustBinary(t), args...)
+}
+
+// mustStartBinary is mustStartProcess with another binary that has
+// dashbox's command line (one built on package cmd).
+func mustStartBinary(t *testing.T, bin string, args ...string) *process {
+	t.Helper()
 	state := t.TempDir()
 	full := append([]string{"serve", "--https-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
 		"--log-format", "json", "--state-dir", state}, args...)
-	cmd := exec.Command(mustBinary(t), full...)
+	cmd := exec.Command(bin, full...)
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir()}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -40,7 +48,7 @@ func mustStartProcess(t *testing.T, args ...string) *process {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &process{cmd: cmd, lines: make(chan string, 1000)}
+	p := &process{cmd: cmd, lines: make(chan string, 1000), stateDir: state}
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			cmd.Process.Kill()

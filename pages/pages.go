@@ -99,7 +99,7 @@ func New(opts Options) (*Pages, error) {
 	assetURL := func(name string) (string, error) {
 		u, err := opts.AssetURL(name)
 		if err != nil && strings.HasPrefix(name, "vendor/") {
-			return "", fmt.Errorf("%w; the npm files are copied in by `make vendor` (make build does it): build dashbox with make", err)
+			return "", fmt.Errorf("%w; the browser assets come from npm: run `make generate` in the dashbox checkout the binary is built from", err)
 		}
 		return u, err
 	}

@@ -110,7 +110,7 @@ func TestNewNeedsVendoredAssets(t *testing.T) {
 		}
 		return "/static/" + name, nil
 	}, Dashboards: testDashboards()})
-	if err == nil || !strings.Contains(err.Error(), "make vendor") {
+	if err == nil || !strings.Contains(err.Error(), "make generate") {
 		t.Errorf("error %v, want one saying to build with make", err)
 	}
 }

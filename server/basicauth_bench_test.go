@@ -27,7 +27,7 @@ func BenchmarkHandlerLogin(b *testing.B) {
 	}
 	pg, err := pages.New(pages.Options{AssetURL: assets.URL, Dashboards: demo.Dashboards()})
 	if err != nil {
-		b.Fatalf("%v (the pages need the npm assets: run make vendor, or make bench)", err)
+		b.Fatalf("%v (the pages need the npm assets: run make generate, or make bench)", err)
 	}
 	hash, _ := bcrypt.GenerateFromPassword([]byte("right"), bcrypt.MinCost)
 	path := filepath.Join(b.TempDir(), "htpasswd")

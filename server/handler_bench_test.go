@@ -82,7 +82,7 @@ func benchHandler(b *testing.B, accessLog bool) http.Handler {
 	}
 	pg, err := pages.New(pages.Options{AssetURL: assets.URL, Dashboards: demo.Dashboards()})
 	if err != nil {
-		b.Fatalf("%v (the pages need the npm assets: run make vendor, or make bench)", err)
+		b.Fatalf("%v (the pages need the npm assets: run make generate, or make bench)", err)
 	}
 	deps := server.Deps{Static: assets, Pages: pg, HSTS: func(*http.Request) bool { return true }}
 	if accessLog {
