@@ -38,6 +38,7 @@ run: build
 test: test-deps test-pebble generate
 	$(GO) vet ./...
 	$(GO) vet -tags pprof ./cmd/dashbox ./bench/fileserver
+	cd examples/hello && GOFLAGS=-mod=readonly $(GO) vet ./...
 	$(MAKE) test-go test-offline test-cross test-airgap test-fuzz
 
 ## test-cross: the other systems kardianos/service supports must at least build
