@@ -77,7 +77,16 @@ type ACMEConfig struct {
 
 	// Challenges limits the challenge types used (ChallengeHTTP01,
 	// ChallengeTLSALPN01). Nil means both, HTTP-01 only if HTTPAddr is set.
+	// DNS01 replaces them.
 	Challenges []string
+
+	// DNS01, when not nil, proves every name with the DNS-01 challenge
+	// instead of HTTP-01 and TLS-ALPN-01, and allows wildcard domains.
+	DNS01 *DNS01Config
+
+	// ExternalAccount, when not nil, binds the ACME account to an account
+	// at the CA, for CAs that require External Account Binding.
+	ExternalAccount *ExternalAccount
 }
 
 // caURL returns the directory URL, defaulting to Let's Encrypt production.
@@ -260,10 +269,20 @@ func (m *Manager) newACMEConfigs(c *ACMEConfig, base certmagic.Config) (managed,
 		}
 		template.AltHTTPPort = httpPort
 	}
-	if template.DisableHTTPChallenge && template.DisableTLSALPNChallenge {
+	if c.ExternalAccount != nil {
+		template.ExternalAccount = &acme.EAB{KeyID: c.ExternalAccount.KeyID, MACKey: c.ExternalAccount.MACKey}
+	}
+	if c.DNS01 != nil {
+		if c.DNS01.Provider == nil {
+			return nil, nil, nil, errors.New("DNS-01 needs a DNS provider")
+		}
+		// The CA never connects to dashbox: no challenge on its listeners.
+		template.DNS01Solver = dns01Solver(c.DNS01, base)
+		template.DisableHTTPChallenge, template.DisableTLSALPNChallenge = true, true
+	} else if template.DisableHTTPChallenge && template.DisableTLSALPNChallenge {
 		return nil, nil, nil, errors.New("no ACME challenge left to answer: enable HTTP-01 or TLS-ALPN-01")
 	}
-	if template.AltHTTPPort != 80 && template.AltTLSALPNPort != 443 {
+	if c.DNS01 == nil && template.AltHTTPPort != 80 && template.AltTLSALPNPort != 443 {
 		// The CA connects to port 80 (HTTP-01) or 443 (TLS-ALPN-01) of the
 		// name's address; anything else only works behind a port forward.
 		m.logger.Warn("the ACME CA checks names on port 80 or 443, and dashbox listens on neither: forward one of them to dashbox, or certificates cannot be obtained",

@@ -44,9 +44,9 @@ func normalizeName(name string) (string, error) {
 		return "", bad("give a bare host name like dash.example.com, without path")
 	case strings.Contains(name, "*"):
 		// A wildcard certificate can only be proven with the ACME DNS-01
-		// challenge (a TXT record at the domain's DNS provider), which
-		// dashbox does not do: it proves names over HTTP on port 80.
-		return "", bad("wildcards need DNS validation, which dashbox does not do; list each host name as a domain of its own")
+		// challenge (a TXT record in the domain's DNS): normalizeDomain
+		// takes wildcards when DNS-01 is set up.
+		return "", bad("wildcards need DNS validation (ACME DNS-01 through the zone's DNS server, see docs/dns01.md); otherwise list each host name as a domain of its own")
 	case strings.Contains(name, "@"):
 		return "", bad("give a host name, not an e-mail address")
 	}

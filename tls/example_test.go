@@ -78,7 +78,7 @@ func ExampleValidateDomain() {
 	// ok: dash.example.com
 	// ok: 10.0.0.5
 	// invalid domain "https://dash.example.com": give a bare host name like dash.example.com, without scheme
-	// invalid domain "*.example.com": wildcards need DNS validation, which dashbox does not do; list each host name as a domain of its own
+	// invalid domain "*.example.com": wildcards need DNS validation (ACME DNS-01 through the zone's DNS server, see docs/dns01.md); otherwise list each host name as a domain of its own
 	// invalid domain "dash.example.com:443": give the host name without port (the port comes from the HTTPS listen address)
 }
 

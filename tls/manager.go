@@ -153,13 +153,14 @@ func newManager(ctx context.Context, cfg Config, opts managerOptions) (*Manager,
 	if opts.renewCheckInterval == 0 {
 		opts.renewCheckInterval = cfg.Tuning.RenewCheckInterval
 	}
-	names, err := servedNames(cfg.Domains, opts.hostname, logger)
+	wildcards := cfg.ACME != nil && cfg.ACME.DNS01 != nil
+	names, err := servedNames(cfg.Domains, wildcards, opts.hostname, logger)
 	if err != nil {
 		return nil, err
 	}
 	domains := make([]string, 0, len(cfg.Domains))
 	for _, d := range cfg.Domains {
-		n, _ := normalizeName(d) // checked by servedNames
+		n, _ := normalizeDomain(d, wildcards) // checked by servedNames
 		domains = append(domains, n)
 	}
 
@@ -453,7 +454,7 @@ func (m *Manager) PubliclyTrusted(sni string) bool {
 	if m.files != nil && m.files.current.Load().Covers(name) {
 		return true
 	}
-	return m.acmeNames[name]
+	return m.acmeNames[name] || m.acmeNames[wildcardOf(name)]
 }
 
 // Status returns the state of every served name's certificate: issuer,
@@ -618,10 +619,10 @@ func oneLine(err error) string {
 // addresses, the domains, then the host name (if it is a valid DNS name),
 // normalized and without duplicates. An invalid domain is an error; an
 // unusable host name is only logged, since the user did not ask for it.
-func servedNames(domains []string, hostname func() (string, error), logger *slog.Logger) ([]string, error) {
+func servedNames(domains []string, wildcards bool, hostname func() (string, error), logger *slog.Logger) ([]string, error) {
 	names := slices.Clone(builtinNames)
 	for _, d := range domains {
-		n, err := normalizeName(d)
+		n, err := normalizeDomain(d, wildcards)
 		if err != nil {
 			return nil, err
 		}
@@ -664,7 +665,7 @@ func hostName(hostname func() (string, error)) (string, bool) {
 // localhost.
 func defaultServerName(names []string) string {
 	for _, n := range names {
-		if !slices.Contains(builtinNames, n) && !certmagic.SubjectIsIP(n) {
+		if !slices.Contains(builtinNames, n) && !certmagic.SubjectIsIP(n) && !isWildcard(n) {
 			return n
 		}
 	}
