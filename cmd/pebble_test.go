@@ -55,6 +55,12 @@ type pebbleOptions struct {
 	// validity of the certificates Pebble issues; zero means Pebble's
 	// default of 90 days.
 	validity time.Duration
+	// dnsServer, when set, is the DNS server Pebble resolves through
+	// (such as a BIND for DNS-01) instead of pebble-challtestsrv.
+	dnsServer string
+	// eabKeys, when not empty, makes External Account Binding required,
+	// with these key IDs and HMAC keys (base64url).
+	eabKeys map[string]string
 }
 
 // pebble is Pebble, Let's Encrypt's ACME test server, with
@@ -104,13 +110,18 @@ func newPebble(t *testing.T, opts pebbleOptions) *pebble {
 		"httpPort":                       p.httpPort,
 		"tlsPort":                        p.tlsPort,
 		"ocspResponderURL":               "",
-		"externalAccountBindingRequired": false,
+		"externalAccountBindingRequired": len(opts.eabKeys) > 0,
+		"externalAccountMACKeys":         opts.eabKeys,
 		"retryAfter":                     map[string]int{"authz": 0, "order": 0},
 		"keyAlgorithm":                   "ecdsa",
 		"profiles":                       map[string]any{"default": map[string]any{"description": "default", "validityPeriod": validity}},
 	}}
 	data, _ := json.Marshal(cfg)
 	writeTestFile(t, filepath.Join(p.dir, "pebble.json"), data)
+	if opts.dnsServer != "" {
+		p.dns = opts.dnsServer
+		return p
+	}
 
 	// DNS first: Pebble resolves the test domain through it. The empty
 	// addresses keep challtestsrv off the challenge ports it takes by

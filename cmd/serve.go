@@ -36,7 +36,9 @@ Certificates:
   the ACME CA of --acme-ca), obtained in the background and renewed while
   serving. Using ACME means agreeing to the CA's terms (Let's Encrypt's
   Subscriber Agreement: https://letsencrypt.org/repository/). The names must
-  resolve to this server, with ports 80 and 443 reachable by the CA. Try
+  resolve to this server, with ports 80 and 443 reachable by the CA; with
+  --acme-dns-server and --acme-dns-tsig-key they are proven with DNS records
+  instead (DNS-01: no port open to the CA, wildcards work). Try
   --acme-staging first: production allows 5 certificates for the same names
   a week.
   localhost, IP addresses and names no public CA signs (single-label, .local,
@@ -85,6 +87,9 @@ type serveConfig struct {
 	authFile        string
 	allow           listFlag
 
+	// DNS-01 and External Account Binding (dns01.go).
+	acmeExtraConfig
+
 	// allowNets are the networks of allow, parsed by validate.
 	allowNets []netip.Prefix
 
@@ -131,6 +136,7 @@ func parseServeFlags(args []string, getenv func(string) string, stdout io.Writer
 	fs.StringVar(&cfg.email, "email", "", "contact `address` of the ACME account (optional): the CA may write there about it")
 	fs.secret(&cfg.tlsCert, "tls-cert", "tls-cert", "serve this certificate chain (PEM `file`, server certificate first) instead of ACME; reloaded when it changes and on SIGHUP")
 	fs.secret(&cfg.tlsKey, "tls-key", "tls-key", "PEM `file` with the private key of --tls-cert")
+	cfg.defineACMEExtraFlags(fs)
 	fs.BoolVar(&cfg.hsts, "hsts", true, "send Strict-Transport-Security (one year) with publicly trusted certificates (ACME, --tls-cert), never with the local CA's")
 	fs.secret(&cfg.authFile, "auth-file", "htpasswd", "htpasswd `file` (bcrypt: dashbox passwd or htpasswd -B): every page and callback needs a login, /healthz and /static/ stay public; reloaded when it changes and on SIGHUP")
 	fs.Var(&cfg.allow, "allow", "only clients of this `network` (such as 10.0.0.0/8 or 2001:db8::/32; an address alone is /32 or /128) reach anything but /healthz, others get 403; repeat for more (comma-separated in the environment)")
@@ -169,8 +175,15 @@ func (c *serveConfig) validate() error {
 			return usageFlagError("--http-addr", err)
 		}
 	}
+	validateDomain := dashtls.ValidateDomain
+	if c.dns01Enabled() {
+		validateDomain = dashtls.ValidateDomainDNS01 // wildcards too
+	}
 	for _, d := range c.domains {
-		if err := dashtls.ValidateDomain(d); err != nil {
+		if strings.HasPrefix(d, "*.") && !c.dns01Enabled() {
+			return usageError{fmt.Sprintf("invalid --domain %q: a wildcard can only be proven with DNS-01: give --acme-dns-server and --acme-dns-tsig-key (see docs/dns01.md), or list each host name as a --domain of its own", d)}
+		}
+		if err := validateDomain(d); err != nil {
 			return usageFlagError("--domain", err)
 		}
 	}
@@ -221,6 +234,7 @@ func (c *serveConfig) validateCertificates() error {
 			acmeFlags = append(acmeFlags, f.name)
 		}
 	}
+	acmeFlags = append(acmeFlags, c.acmeExtraFlags()...)
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return usageError{"--tls-cert and --tls-key go together: give the certificate file and its key file, or neither"}
 	}
@@ -263,6 +277,9 @@ func (c *serveConfig) validateCertificates() error {
 		}
 		c.acmeRoots = roots
 	}
+	if err := c.validateACMEExtra(); err != nil {
+		return err
+	}
 	if c.email != "" {
 		if a, err := mail.ParseAddress(c.email); err != nil || a.Address != c.email || a.Name != "" {
 			return usageError{fmt.Sprintf("invalid --email %q: give a bare address such as ops@example.com", c.email)}
@@ -291,6 +308,7 @@ func (c *serveConfig) tlsConfig(ln *server.Listeners, logger *slog.Logger) dasht
 		if a := ln.HTTPAddr(); a != nil {
 			acme.HTTPAddr = a.String()
 		}
+		c.applyACMEExtra(acme)
 		cfg.ACME = acme
 	}
 	return cfg
