@@ -33,6 +33,7 @@ Commands:
   service   install and control dashbox as a hardened systemd service
   ca        print the local CA's root certificate (PEM) and its SHA-256 fingerprint
   certs     print each certificate's issuer, expiry and last error (from the state directory)
+  doctor    check before going live what would make serve fail: files, ports, DNS, CA, clock
   passwd    add a user to an htpasswd file for serve --auth-file, or change a password
   version   print the version, commit, build date and Go version
   licenses  print the licences of the third-party software compiled in
@@ -63,6 +64,8 @@ func Run(ctx context.Context, opts Options, args []string, getenv func(string) s
 		err = runCA(ctx, rest, getenv, stdout, stderr)
 	case "certs":
 		err = runCerts(rest, getenv, stdout)
+	case "doctor":
+		err = runDoctor(ctx, rest, getenv, stdout)
 	case "passwd":
 		err = runPasswd(rest, getenv, os.Stdin, stdout, stderr)
 	case "service":

@@ -100,7 +100,8 @@ func checkDirectory(ctx context.Context, dirURL string, env Env) (directory, []R
 	if err != nil {
 		r.Status, r.Message = Fail, "unreachable: "+err.Error()
 		r.Fix = "check the URL, the DNS of its host and that outgoing HTTPS is allowed (firewall, proxy)"
-		return dir, []Result{r}
+		clock := Result{Status: Warn, Check: "clock", Message: "not checked: the CA did not answer"}
+		return dir, []Result{r, clock}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDirectory))

@@ -102,6 +102,10 @@ func checkStaticDir(cfg Config) []Result {
 	if err == nil {
 		err = access(d.Path, mayRead|mayEnter)
 	}
+	if errors.Is(err, fs.ErrNotExist) {
+		r.Status, r.Message, r.Fix = Fail, d.Path+" does not exist", "create it, or give another directory"
+		return []Result{r}
+	}
 	if err != nil {
 		r.Status, r.Message = Fail, fmt.Sprintf("user %s cannot read %s: %v", osuser.Describe(), d.Path, unwrap(err))
 		r.Fix = "chmod o+rx it (and o+x its parents), or chown it to that user"
@@ -133,6 +137,10 @@ func checkFile(cfg Config, f Path) []Result {
 	}
 	if err == nil {
 		err = access(f.Path, mayRead)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		r.Status, r.Message, r.Fix = Fail, f.Path+" does not exist", "create it, or give another file"
+		return []Result{r}
 	}
 	if err != nil {
 		r.Status, r.Message = Fail, fmt.Sprintf("%s cannot read %s: %v", who, f.Path, unwrap(err))

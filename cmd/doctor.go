@@ -1,0 +1,185 @@
+package cmd
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/dashbox/dashbox/doctor"
+	"github.com/dashbox/dashbox/service"
+	dashtls "github.com/dashbox/dashbox/tls"
+)
+
+const doctorUsage = `Usage: dashbox doctor [serve flags]
+       dashbox doctor --installed
+
+Checks, before going live, what would make 'dashbox serve' with the same
+flags fail or not get its certificates, and prints one line per check: OK,
+WARN or FAIL, and for each FAIL what to change. It exits 1 when a check
+fails. It changes nothing (it binds each port for a moment to see that it
+is free).
+
+  the flags, as serve validates them
+  the state directory, static directory and files: writable or readable
+    by the user that runs dashbox (the service's user with --installed)
+  the ports: free, or held by systemd's socket or a running dashbox
+  for each --domain an ACME CA signs: its A/AAAA records point at this
+    machine (WARN when behind NAT or a balancer), its CAA records allow
+    the CA; the CA's ACME directory answers, and the clock is within
+    seconds of the CA's (its Date header)
+  the firewall (nftables, iptables, ufw; read only, best effort) lets the
+    ports in
+  the certificates in storage and when each expires
+  with --installed, the installed binary's version against this one
+
+With a local CA or certificate files (air-gapped) nothing is checked on
+the network. See docs/doctor.md.
+
+  sudo dashbox doctor --installed
+  dashbox doctor --domain dash.example.com --state-dir /var/lib/dashbox
+
+Flags (serve's, and doctor's own: --installed, --unit-file, --resolver;
+each also read from DASHBOX_<NAME>; flags win):
+`
+
+// doctorFlags are doctor's own flags, besides serve's.
+type doctorFlags struct {
+	installed bool
+	unitFile  string
+	resolver  string
+}
+
+func runDoctor(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	var own doctorFlags
+	cfg, err := parseServeFlags(args, getenv, stdout, func(fs *flag.FlagSet) {
+		fs.BoolVar(&own.installed, "installed", false, "check the installed service: serve's flags from its unit's ExecStart=, its user, its binary; give no serve flag")
+		fs.StringVar(&own.unitFile, "unit-file", "", "with --installed, read this unit `file` instead of the installed one (/etc/systemd/system/dashbox.service)")
+		fs.StringVar(&own.resolver, "resolver", "", "ask this DNS `server` (host:port, such as 1.1.1.1:53) instead of /etc/resolv.conf's, to see what the CA sees behind split-horizon DNS")
+		help := fs.Output().(*helpBuffer)
+		fs.Usage = func() {
+			help.Reset()
+			help.WriteString(doctorUsage)
+			fs.PrintDefaults()
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if own.unitFile != "" && !own.installed {
+		return usageError{"--unit-file goes with --installed: add --installed, or drop --unit-file"}
+	}
+	var installed *service.Installed
+	if own.installed {
+		if i := slices.IndexFunc(cfg.set, func(name string) bool { return !cfg.flags.own[name] }); i >= 0 {
+			return usageError{fmt.Sprintf("--%s with --installed: the installed unit's flags are checked; drop --%s, or --installed to check a command line", cfg.set[i], cfg.set[i])}
+		}
+		unit, err := readUnit(own.unitFile)
+		if err != nil {
+			return err
+		}
+		installed = &unit
+		// The service's own environment sets the defaults, not this one's.
+		cfg, err = parseServeFlags(unit.ServeArgs, serviceEnv(func(string) string { return "" }), io.Discard, nil)
+		if err != nil {
+			return fmt.Errorf("the unit %s runs serve with flags serve refuses: %v: install again with valid flags", unit.UnitPath, err)
+		}
+	}
+	results := doctor.Run(ctx, doctorConfig(cfg, cfg.validate(), installed), doctorEnv(own))
+	if err := doctor.Write(stdout, results); err != nil {
+		return err
+	}
+	if doctor.Failed(results) {
+		return errDoctorFailed
+	}
+	return nil
+}
+
+// errDoctorFailed is doctor's error when a check fails: the FAIL lines
+// have said what to change.
+var errDoctorFailed = errors.New("some checks failed: see the FAIL lines above")
+
+func readUnit(path string) (service.Installed, error) {
+	if path != "" {
+		return service.ReadUnitFile(path)
+	}
+	return service.ReadInstalled(service.Config{})
+}
+
+// doctorConfig describes for the checks what serve would do with cfg,
+// whose validation returned flagsErr. installed is the unit cfg comes
+// from, or nil.
+func doctorConfig(cfg *serveConfig, flagsErr error, installed *service.Installed) doctor.Config {
+	v, _, _ := buildInfo()
+	dc := doctor.Config{
+		FlagsErr: flagsErr,
+		// serve --check (validation without binding) replaces this once
+		// it exists; it runs the same validation.
+		FlagsChecker: "as serve validates them at start",
+		HTTPSAddr:    cfg.httpsAddr,
+		HTTPAddr:     cfg.httpAddr,
+		StateDir:     doctor.Path{Label: "state directory (--state-dir)", Path: cfg.stateDir},
+		StaticDir:    doctor.Path{Label: "static directory (--static-dir)", Path: cfg.staticDir},
+		Service:      installed != nil,
+		Certificates: func() ([]doctor.Certificate, error) { return storedCertificates(cfg.stateDir) },
+	}
+	cfg.flags.VisitAll(func(f *flag.Flag) {
+		if cfg.flags.kinds[f.Name].Kind == service.Secret && f.Value.String() != "" {
+			dc.Files = append(dc.Files, doctor.Path{Label: "file of --" + f.Name, Path: f.Value.String()})
+		}
+	})
+	if installed != nil {
+		dc.InstalledBinary, dc.RunningVersion = installed.BinaryPath, v
+	}
+	directory := cfg.acmeCA
+	if cfg.acmeStaging {
+		directory = dashtls.LetsEncryptStaging
+	}
+	names := dashtls.ACMENames(directory, cfg.domains)
+	switch {
+	case cfg.tlsCert != "":
+		dc.Offline = "certificate files"
+	case !cfg.acme:
+		dc.Offline = "--acme=false: every name on the local CA"
+	case len(names) == 0:
+		dc.Offline = "no --domain an ACME CA signs: the local CA"
+	default:
+		if directory == "" {
+			directory = dashtls.LetsEncryptProduction
+		}
+		acme := &doctor.ACME{Directory: directory, Domains: names}
+		if len(cfg.acmeRoots) > 0 {
+			acme.Roots = x509.NewCertPool()
+			acme.Roots.AppendCertsFromPEM(cfg.acmeRoots)
+		}
+		dc.ACME = acme
+	}
+	return dc
+}
+
+// storedCertificates reads what 'dashbox certs' shows.
+func storedCertificates(stateDir string) ([]doctor.Certificate, error) {
+	report, err := dashtls.ReadStatus(stateDir)
+	if errors.Is(err, dashtls.ErrNoStatus) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var certs []doctor.Certificate
+	for _, c := range report.Certificates {
+		certs = append(certs, doctor.Certificate{Name: c.Name, Issuer: c.Issuer, NotAfter: c.NotAfter, Error: c.Error})
+	}
+	return certs, nil
+}
+
+func doctorEnv(own doctorFlags) doctor.Env {
+	var env doctor.Env
+	if own.resolver != "" {
+		env.DNS = doctor.NewResolver(own.resolver)
+	}
+	return env
+}
