@@ -139,7 +139,7 @@ func checkClock(date string, sent, received time.Time) Result {
 	if offset < 0 {
 		ahead = "behind"
 	}
-	msg := fmt.Sprintf("%s %s the CA's (Date header)", abs.Round(time.Second), ahead)
+	msg := fmt.Sprintf("%s %s the CA's clock (its Date header)", abs.Round(time.Second), ahead)
 	switch {
 	case abs >= ClockFail:
 		r.Status, r.Message = Fail, msg
@@ -147,8 +147,10 @@ func checkClock(date string, sent, received time.Time) Result {
 	case abs >= ClockWarn:
 		r.Status, r.Message = Warn, msg
 		r.Fix = "synchronise the clock with NTP: timedatectl set-ntp true"
+	case abs < time.Second:
+		r.Message = "within a second of the CA's clock (its Date header)"
 	default:
-		r.Message = "within " + ClockWarn.String() + " of the CA's (" + msg + ")"
+		r.Message = msg + ": within " + ClockWarn.String()
 	}
 	return r
 }

@@ -7,11 +7,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/dashbox/dashbox/internal/testenv"
 	"github.com/miekg/dns"
 )
 
@@ -191,7 +194,8 @@ func TestClockFromDate(t *testing.T) {
 		want Status
 		says string
 	}{
-		{0, OK, "within 10s"},
+		{0, OK, "within a second of the CA's clock"},
+		{5 * time.Second, OK, "behind the CA's clock (its Date header): within 10s"},
 		{30 * time.Second, Warn, "behind the CA's"},
 		{-40 * time.Second, Warn, "ahead of the CA's"},
 		{10 * time.Minute, Fail, "10m0s behind the CA's"},
@@ -281,5 +285,43 @@ func TestCertificates(t *testing.T) {
 	}
 	if !strings.Contains(rs[0].Message, "in 60 days") || !strings.Contains(rs[3].Message, "rate limited") {
 		t.Errorf("messages: %v", rs)
+	}
+}
+
+// TestServiceUserReads: the installed service's dynamic user reads only
+// what any user may read, its parents included.
+func TestServiceUserReads(t *testing.T) {
+	static := filepath.Join(testenv.WorldDir(t), "static")
+	if err := os.Mkdir(static, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Service: true, StaticDir: Path{Label: "static", Path: static}}
+	rs := checkStaticDir(cfg)
+	if len(rs) != 1 || rs[0].Status != Fail || rs[0].Fix != "chmod o+rx "+static {
+		t.Errorf("0700 static directory for the service: %v", rs)
+	}
+	if err := os.Chmod(static, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if rs := checkStaticDir(cfg); rs[0].Status != OK {
+		t.Errorf("0755 static directory for the service: %v", rs)
+	}
+}
+
+// TestInstalledVersion compares the installed binary's version with this
+// one's.
+func TestInstalledVersion(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := Env{BinaryVersion: func(context.Context, string) (string, error) { return "v1.2.0", nil }}
+	cfg := Config{InstalledBinary: self, RunningVersion: "v1.2.0"}
+	if rs := checkVersion(context.Background(), cfg, env); rs[0].Status != OK {
+		t.Errorf("same version: %v", rs)
+	}
+	cfg.RunningVersion = "v1.3.0"
+	if rs := checkVersion(context.Background(), cfg, env); rs[0].Status != Warn || !strings.Contains(rs[0].Message, "v1.2.0; this dashbox is v1.3.0") {
+		t.Errorf("other version: %v", rs)
 	}
 }
