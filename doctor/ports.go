@@ -48,6 +48,10 @@ func checkPort(cfg Config, name, addr string) Result {
 		case found:
 			r.Status, r.Message = Fail, fmt.Sprintf("in use by %s (pid %d)", holder.name, holder.pid)
 			r.Fix = "stop that program or choose another address"
+		case cfg.Service && os.Geteuid() != 0:
+			// Most likely the running service, whose sockets only root sees.
+			r.Status, r.Message = Warn, "in use, by a process this user cannot see: the running service?"
+			r.Fix = "run dashbox doctor with sudo to see which program holds it"
 		default:
 			r.Status, r.Message = Fail, "in use by another program"
 			r.Fix = fmt.Sprintf("find it with ss -ltnp 'sport = :%d' and stop it, or choose another address", port)
