@@ -9,6 +9,7 @@ import (
 	"io"
 	"slices"
 
+	"github.com/dashbox/dashbox/dns01"
 	"github.com/dashbox/dashbox/doctor"
 	"github.com/dashbox/dashbox/service"
 	dashtls "github.com/dashbox/dashbox/tls"
@@ -160,6 +161,10 @@ func doctorConfig(cfg *serveConfig, flagsErr error, installed *service.Installed
 		if len(cfg.acmeRoots) > 0 {
 			acme.Roots = x509.NewCertPool()
 			acme.Roots.AppendCertsFromPEM(cfg.acmeRoots)
+		}
+		if cfg.dns01Enabled() && cfg.dnsKey.Name != "" {
+			p := &dns01.Provider{Server: cfg.dnsServer, Key: cfg.dnsKey, Zone: cfg.dnsZone}
+			acme.DNS01 = &doctor.DNS01{Server: cfg.dnsServer, TryUpdate: p.TryUpdate}
 		}
 		dc.ACME = acme
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dashbox/dashbox/internal/testbind"
 	"github.com/dashbox/dashbox/internal/testenv"
 )
 
@@ -182,6 +183,36 @@ func TestDoctorPebble(t *testing.T) {
 		}
 		if line := doctorLine(t, out, "clock"); !strings.HasPrefix(line, "WARN ") {
 			t.Errorf("want the clock unchecked (WARN): %s", line)
+		}
+	})
+
+	// DNS-01: the CA never connects here, so the check is that the key may
+	// update the challenge record (BIND on loopback; the name need not
+	// point here, and a key granted nothing fails naming the refusal).
+	t.Run("DNS-01 key", func(t *testing.T) {
+		bind := testbind.Start(t, testbind.Options{Zone: "dash.test"})
+		dnsArgs := func(key string) []string {
+			return args("dash.test", "--acme-dns-server", bind.Addr, "--acme-dns-tsig-key", key)
+		}
+		out, err := runDoctorCLI(t, dnsArgs(bind.KeyFile)...)
+		if err != nil {
+			t.Fatalf("doctor: %v\n%s", err, out)
+		}
+		if line := doctorLine(t, out, "DNS-01 dash.test"); !strings.HasPrefix(line, "OK ") || !strings.Contains(line, "_acme-challenge.dash.test") {
+			t.Errorf("want OK for the granted key: %s", line)
+		}
+		if strings.Contains(out, "DNS dash.test:") {
+			t.Errorf("with DNS-01 where the name points does not matter, yet it was checked:\n%s", out)
+		}
+		if txt := bind.TXT(t, "_acme-challenge.dash.test"); len(txt) != 0 {
+			t.Errorf("doctor left a record behind: %q", txt)
+		}
+		out, err = runDoctorCLI(t, dnsArgs(bind.OtherKeyFile)...)
+		if !errors.Is(err, errDoctorFailed) {
+			t.Errorf("doctor with a key granted nothing: %v, want errDoctorFailed", err)
+		}
+		if line := doctorLine(t, out, "DNS-01 dash.test"); !strings.HasPrefix(line, "FAIL ") || !strings.Contains(line, "REFUSED") || !strings.Contains(line, "fix: ") {
+			t.Errorf("want FAIL naming REFUSED, with a fix: %s", line)
 		}
 	})
 }

@@ -67,7 +67,11 @@ func checkNetwork(ctx context.Context, cfg Config, env Env) []Result {
 	}
 	caLocal := isLoopbackURL(cfg.ACME.Directory)
 	for _, d := range cfg.ACME.Domains {
-		rs = append(rs, checkAddresses(ctx, d, caLocal, env))
+		if cfg.ACME.DNS01 != nil {
+			rs = append(rs, checkDNSUpdate(ctx, d, cfg.ACME.DNS01))
+		} else {
+			rs = append(rs, checkAddresses(ctx, d, caLocal, env))
+		}
 		rs = append(rs, checkCAA(ctx, d, identities, env))
 	}
 	return rs

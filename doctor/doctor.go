@@ -130,6 +130,10 @@ type ACME struct {
 	// CAAIdentities are the CA's issuer domain names for CAA records when
 	// the directory does not list them (meta.caaIdentities).
 	CAAIdentities []string
+	// DNS01 is set when the names are proven with DNS-01: where they
+	// point and which ports are open do not matter to the CA then, and
+	// the check is that the challenge records can be updated.
+	DNS01 *DNS01
 }
 
 // Certificate is one certificate in storage.
