@@ -176,7 +176,7 @@ func (p *Pages) build(d Dashboard) (*renderedPage, map[string]http.Handler, erro
 		}
 		slices.Sort(spec.Outputs)
 		specs = append(specs, spec)
-		handlers[cb.Name] = p.callbackHandler(cb, inputLimits(inputs, func(n string) bool {
+		handlers[cb.Name] = p.callbackHandler(p.observed(d.Path, cb), inputLimits(inputs, func(n string) bool {
 			id, prop, _ := strings.Cut(n, ".")
 			return takesSeveral(byID[id], prop)
 		}))

@@ -67,6 +67,11 @@ type Options struct {
 	// serves the demo's, package pages/demo), and a server with none
 	// would be a mistake in wiring it, so New refuses an empty list.
 	Dashboards []Dashboard
+	// OnCallback, when not nil, is told of each callback a browser calls,
+	// as its Func returns: the dashboard's Path, the callback's Name, how
+	// long Func took, and its error (for metrics). Both names are
+	// declared, never a client's.
+	OnCallback func(dashboard, callback string, took time.Duration, err error)
 }
 
 // Pages holds the rendered pages and the dashboards' callbacks.
@@ -76,6 +81,7 @@ type Pages struct {
 	notFound   *template.Template
 	home       *renderedPage
 	dashboards []*builtDashboard
+	onCallback func(dashboard, callback string, took time.Duration, err error)
 }
 
 // New parses the templates, renders the home and 404 pages and, unless
@@ -92,7 +98,7 @@ func New(opts Options) (*Pages, error) {
 	if len(opts.Dashboards) == 0 {
 		return nil, fmt.Errorf("pages: Options.Dashboards is empty: there is nothing to serve")
 	}
-	p := &Pages{logger: opts.Logger}
+	p := &Pages{logger: opts.Logger, onCallback: opts.OnCallback}
 	if p.logger == nil {
 		p.logger = slog.New(slog.DiscardHandler)
 	}

@@ -58,6 +58,9 @@ type BasicAuthConfig struct {
 	Users Authenticator
 	// Limiter counts login attempts per client; nil counts nothing.
 	Limiter LoginLimiter
+	// OnRefused, when not nil, is told of each refused login with its
+	// reason (LoginFailed, LoginBlocked, LoginBusy), for metrics.
+	OnRefused func(reason string)
 	// Logger receives failed logins and refusals; nil discards them.
 	Logger *slog.Logger
 	// MaxChecks caps how many passwords are checked at once; zero means
@@ -190,6 +193,7 @@ func (a *basicAuth) serve(w http.ResponseWriter, r *http.Request, next http.Hand
 		if done != nil {
 			done(false)
 		}
+		a.refused(LoginBusy)
 		a.logRefusal(a.busy, "logins refused: too many passwords being checked at once", addr, user, device, 0)
 		w.Header().Set("Retry-After", "1")
 		http.Error(w, "503 Service Unavailable: too many logins are being checked at once; try again in a second", http.StatusServiceUnavailable)
@@ -197,6 +201,7 @@ func (a *basicAuth) serve(w http.ResponseWriter, r *http.Request, next http.Hand
 	}
 	ok, wait := a.check(user, password, done)
 	if !ok {
+		a.refused(LoginFailed)
 		attrs := []any{"addr", addr.String(), "user", user}
 		if device != "" {
 			attrs = append(attrs, "device_cookie", true)
@@ -240,10 +245,28 @@ func (a *basicAuth) loggedIn(w http.ResponseWriter, r *http.Request, next http.H
 
 // refuseBlocked answers 429 with Retry-After in whole seconds.
 func (a *basicAuth) refuseBlocked(w http.ResponseWriter, addr netip.Addr, user, device string, wait time.Duration) {
+	a.refused(LoginBlocked)
 	a.logRefusal(a.blocked, "logins refused: client blocked after failed logins", addr, user, device, wait)
 	secs := retryAfter(wait)
 	w.Header().Set("Retry-After", secs)
 	http.Error(w, "429 Too Many Requests: too many failed logins; try again in "+secs+" seconds", http.StatusTooManyRequests)
+}
+
+// Reasons a login is refused, as BasicAuthConfig.OnRefused is told.
+const (
+	// LoginFailed: a wrong user name or password (401).
+	LoginFailed = "failed"
+	// LoginBlocked: the client failed too often and must wait (429).
+	LoginBlocked = "blocked"
+	// LoginBusy: too many passwords were being checked at once (503).
+	LoginBusy = "busy"
+)
+
+// refused tells OnRefused, if set, of a refused login.
+func (a *basicAuth) refused(reason string) {
+	if a.cfg.OnRefused != nil {
+		a.cfg.OnRefused(reason)
+	}
 }
 
 // logRefusal logs a refusal at most once per refusalLogInterval of its

@@ -29,8 +29,12 @@ const (
 // worth reading. A client that fails its handshakes over and over gets one
 // line a minute, not one per handshake: the rest are counted, and the count
 // is logged when the minute is over.
-func newErrorLog(logger *slog.Logger) *log.Logger {
-	return log.New(newErrorLogWriter(logger), "", 0)
+//
+// onHandshake, when not nil, is told of each failed TLS handshake.
+func newErrorLog(logger *slog.Logger, onHandshake func(version uint16, ok bool)) *log.Logger {
+	w := newErrorLogWriter(logger)
+	w.onHandshake = onHandshake
+	return log.New(w, "", 0)
 }
 
 func newErrorLogWriter(logger *slog.Logger) *errorLogWriter {
@@ -41,10 +45,15 @@ type errorLogWriter struct {
 	logger   *slog.Logger
 	now      func() time.Time
 	throttle *logthrottle.Throttle // keyed by client address
+	// onHandshake is told of failed TLS handshakes; nil is not.
+	onHandshake func(version uint16, ok bool)
 }
 
 func (w *errorLogWriter) Write(p []byte) (int, error) {
 	msg := strings.TrimSpace(string(p))
+	if w.onHandshake != nil && handshakeFailed(msg) {
+		w.onHandshake(0, false)
+	}
 	level := slog.LevelWarn
 	if strings.HasPrefix(msg, "http: TLS handshake error") ||
 		strings.Contains(msg, "http2: server: error reading preface") ||

@@ -53,10 +53,21 @@ type Deps struct {
 	// AllowedNetworks, when not empty, are the only client networks
 	// served anything but /healthz; other clients get 403 (AllowNetworks).
 	AllowedNetworks []netip.Prefix
+	// Observer, when not nil, is told about every request: its route
+	// pattern, method, status, size and duration (ObserveRequests).
+	Observer RequestObserver
+	// Metrics, when not nil, is served at /metrics behind the same checks
+	// as the dashboards (AllowedNetworks, Users): for operators who ask for
+	// metrics on the HTTPS port. Nil serves no /metrics.
+	Metrics http.Handler
+	// OnLoginRefused, when not nil, is told of each login refused, with
+	// the reason: LoginFailed, LoginBlocked or LoginBusy.
+	OnLoginRefused func(reason string)
 }
 
 // NewHandler builds the HTTPS handler: the routes of routes.go behind the
-// middleware every response passes through. Outermost first: the access log
+// middleware every response passes through. Outermost first: the request
+// observer (metrics), when there is one; the access log
 // (so it sees the final status, including a recovered panic's 500), the
 // security headers and HSTS, then panic recovery. The access checks
 // (AllowedNetworks, Users) come after it, per route: routes.go says which
@@ -67,13 +78,13 @@ func NewHandler(d Deps) http.Handler {
 	}
 	login := noMiddleware
 	if d.Users != nil {
-		login = NewBasicAuth(BasicAuthConfig{Users: d.Users, Limiter: d.LoginLimiter, Logger: d.Logger, DeviceKey: d.DeviceKey})
+		login = NewBasicAuth(BasicAuthConfig{Users: d.Users, Limiter: d.LoginLimiter, Logger: d.Logger, DeviceKey: d.DeviceKey, OnRefused: d.OnLoginRefused})
 	}
 	h := Recoverer(d.Logger)(routes(d, AllowNetworks(d.AllowedNetworks), login))
 	if d.HSTS != nil {
 		h = StrictTransportSecurity(d.HSTS)(h)
 	}
-	return AccessLog(d.AccessLog)(SecurityHeaders(false)(h))
+	return ObserveRequests(d.Observer)(AccessLog(d.AccessLog)(SecurityHeaders(false)(h)))
 }
 
 // noMiddleware is the middleware that adds nothing.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dashbox/dashbox/metrics"
 	"github.com/dashbox/dashbox/pages"
 	"github.com/dashbox/dashbox/pages/demo"
 	"github.com/dashbox/dashbox/server"
@@ -60,7 +61,7 @@ func (w *benchWriter) ReadFrom(r io.Reader) (int64, error) {
 // benchHandler is dashbox's HTTPS handler as `dashbox serve` builds it:
 // the embedded assets plus a --static-dir holding a 1 KiB and a 1 MiB
 // file, every dashboard, HSTS on, and the access log in a file (or off).
-func benchHandler(b *testing.B, accessLog bool) http.Handler {
+func benchHandler(b *testing.B, accessLog bool, opts ...func(*server.Deps)) http.Handler {
 	b.Helper()
 	dir := b.TempDir()
 	// Dated an hour ahead, the files never count as settled, so the static
@@ -92,6 +93,9 @@ func benchHandler(b *testing.B, accessLog bool) http.Handler {
 		}
 		b.Cleanup(func() { l.Close() })
 		deps.AccessLog = l
+	}
+	for _, o := range opts {
+		o(&deps)
 	}
 	return server.NewHandler(deps)
 }
@@ -138,6 +142,13 @@ const browserEncodings = "Accept-Encoding: gzip, deflate, br, zstd"
 // costs.
 func BenchmarkHandler(b *testing.B) {
 	h := benchHandler(b, true)
+	benchHandlerCases(b, h)
+}
+
+// BenchmarkHandlerMetrics is BenchmarkHandler with the request metrics on
+// (--metrics-addr): what they cost a request is the difference.
+func BenchmarkHandlerMetrics(b *testing.B) {
+	h := benchHandler(b, true, func(d *server.Deps) { d.Observer = metrics.New(metrics.BuildInfo{}) })
 	benchHandlerCases(b, h)
 }
 

@@ -15,6 +15,9 @@ import (
 // a request is in, so no path spelling can slip past a check.
 func routes(d Deps, allow, login func(http.Handler) http.Handler) http.Handler {
 	r := chi.NewRouter()
+	if d.Observer != nil {
+		r.Use(recordRoute)
+	}
 	r.Use(GetHead)
 	// Load balancers and monitors check it from anywhere; it holds no data.
 	r.Get("/healthz", handleHealthz(d.HealthDetails))
@@ -22,6 +25,9 @@ func routes(d Deps, allow, login func(http.Handler) http.Handler) http.Handler {
 		r.Use(allow)
 		r.Use(login)
 		r.Get("/", d.Pages.Home().ServeHTTP)
+		if d.Metrics != nil {
+			r.Get("/metrics", d.Metrics.ServeHTTP)
+		}
 		// The dashboards (the demo's are /apps/app0 to /apps/app17,
 		// listed in pages/demo/registry.go): each page, and its
 		// callbacks at <page>/callback/<name>.
@@ -43,6 +49,9 @@ func routes(d Deps, allow, login func(http.Handler) http.Handler) http.Handler {
 	// before; every method is the static handler's, which refuses anything
 	// but a plain name and GET or HEAD.
 	static := allow(d.Static)
+	if d.Observer != nil {
+		static = routeLabel("/static/*", static)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		path := req.URL.RawPath
 		if path == "" {

@@ -53,6 +53,12 @@ type Config struct {
 	// ShutdownTimeout bounds the graceful drain. Zero means
 	// DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration
+	// OnTLSHandshake, when not nil, is told of each TLS handshake on the
+	// HTTPS listener: the version negotiated and true when it succeeded;
+	// version 0 and false when it failed before one was (as net/http
+	// reports it: scanners, plain HTTP, clients that refuse the
+	// certificate).
+	OnTLSHandshake func(version uint16, ok bool)
 	// Logger receives events and net/http's own errors. TLS handshake
 	// failures, which scanners cause by the thousand, go to debug level.
 	Logger *slog.Logger
@@ -151,7 +157,7 @@ func (l *Listeners) Serve(ctx context.Context, cfg Config) error {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	errorLog := newErrorLog(logger)
+	errorLog := newErrorLog(logger, cfg.OnTLSHandshake)
 	if cfg.MaxConnections <= 0 {
 		cfg.MaxConnections = DefaultMaxConnections
 	}
@@ -164,7 +170,7 @@ func (l *Listeners) Serve(ctx context.Context, cfg Config) error {
 	}
 	httpsSrv := &http.Server{
 		Handler:           cfg.Handler,
-		TLSConfig:         cfg.TLSConfig,
+		TLSConfig:         observeHandshakes(cfg.TLSConfig, cfg.OnTLSHandshake),
 		ReadHeaderTimeout: ReadHeaderTimeout,
 		ReadTimeout:       ReadTimeout,
 		WriteTimeout:      WriteTimeout,

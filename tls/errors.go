@@ -59,3 +59,7 @@ func stateDirError(dir, format string, args ...any) error {
 // ErrNoStatus is wrapped by ReadStatus's error when the state directory holds
 // no certificate state: no dashbox has served with it yet.
 var ErrNoStatus = errors.New("no certificate state")
+
+// errACMEAttemptFailed stands for a failed ACME attempt whose event came
+// without its error.
+var errACMEAttemptFailed = errors.New("ACME attempt failed")

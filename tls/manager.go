@@ -58,6 +58,10 @@ type Config struct {
 	// Tuning shortens background schedules, for tests. The zero value is
 	// production's.
 	Tuning Tuning
+
+	// OnACMEAttempt, when not nil, is told of each attempt to get a
+	// certificate from the ACME CA as it ends (see acmeAttempt).
+	OnACMEAttempt func(renewal bool, err error)
 }
 
 // Tuning holds the schedules of background work. Production uses the zero
@@ -88,6 +92,7 @@ type Manager struct {
 	logger  *slog.Logger
 	tuning  Tuning
 	opts    managerOptions
+	onACME  func(renewal bool, err error) // Config.OnACMEAttempt
 	status  *statusBook
 
 	// ACME, all nil without ACME names.
@@ -188,6 +193,7 @@ func newManager(ctx context.Context, cfg Config, opts managerOptions) (*Manager,
 		logger:     logger,
 		tuning:     cfg.Tuning,
 		opts:       opts,
+		onACME:     cfg.OnACMEAttempt,
 		storage:    &certmagic.FileStorage{Path: filepath.Dir(ca.dir)}, // absolute
 		status:     newStatusBook(filepath.Dir(ca.dir), logger),
 		acmeNames:  map[string]bool{},
@@ -512,6 +518,7 @@ func (m *Manager) onEvent(ctx context.Context, event string, data map[string]any
 	}
 	name, _ := data["identifier"].(string)
 	renewal, _ := data["renewal"].(bool)
+	m.acmeAttempt(event, name, renewal, data)
 	if !renewal {
 		// A first certificate is recorded by whoever puts it in the cache
 		// (newManager, obtainWithRetry): only then is it served.
