@@ -61,6 +61,12 @@ Access:
   others get 403. Client addresses are the connections': no X-Forwarded-For
   is believed.
 
+Metrics:
+  --metrics-addr serves Prometheus metrics at /metrics on a listener of its
+  own, over plain HTTP: keep it on loopback or a private network. Off by
+  default. --metrics-public serves them on the HTTPS port too, behind --allow
+  or --auth-file. docs/metrics.md lists every metric.
+
 Flags (each also read from DASHBOX_<NAME>, such as DASHBOX_HTTPS_ADDR; flags win):
 `
 
@@ -86,6 +92,8 @@ type serveConfig struct {
 	hsts            bool
 	authFile        string
 	allow           listFlag
+	metricsAddr     string
+	metricsPublic   bool
 
 	// DNS-01 and External Account Binding (dns01.go).
 	acmeExtraConfig
@@ -140,6 +148,8 @@ func parseServeFlags(args []string, getenv func(string) string, stdout io.Writer
 	fs.BoolVar(&cfg.hsts, "hsts", true, "send Strict-Transport-Security (one year) with publicly trusted certificates (ACME, --tls-cert), never with the local CA's")
 	fs.secret(&cfg.authFile, "auth-file", "htpasswd", "htpasswd `file` (bcrypt: dashbox passwd or htpasswd -B): every page and callback needs a login, /healthz and /static/ stay public; reloaded when it changes and on SIGHUP")
 	fs.Var(&cfg.allow, "allow", "only clients of this `network` (such as 10.0.0.0/8 or 2001:db8::/32; an address alone is /32 or /128) reach anything but /healthz, others get 403; repeat for more (comma-separated in the environment)")
+	fs.StringVar(&cfg.metricsAddr, "metrics-addr", "", "`address` of a listener serving Prometheus metrics at /metrics over plain HTTP, such as 127.0.0.1:9464; empty (the default) serves none. See docs/metrics.md")
+	fs.BoolVar(&cfg.metricsPublic, "metrics-public", false, "also serve /metrics on the HTTPS port, behind --allow and the login (one of them is required)")
 	if own != nil {
 		serve := map[string]bool{}
 		fs.VisitAll(func(f *flag.Flag) { serve[f.Name] = true })
@@ -205,6 +215,9 @@ func (c *serveConfig) validate() error {
 		return usageError{fmt.Sprintf("invalid --max-connections %d: give a positive number of connections such as %d", c.maxConnections, server.DefaultMaxConnections)}
 	}
 	if err := c.validateAccess(); err != nil {
+		return err
+	}
+	if err := c.validateMetrics(); err != nil {
 		return err
 	}
 	return c.validateCertificates()
@@ -387,6 +400,11 @@ func runServe(ctx context.Context, opts Options, args []string, getenv func(stri
 			ln.Close()
 		}
 	}()
+	mx, err := openMetrics(cfg)
+	if err != nil {
+		return err
+	}
+	defer mx.close()
 
 	accessLog, err := server.OpenLogFile(cfg.accessLog, stdout)
 	if err != nil {
@@ -405,11 +423,13 @@ func runServe(ctx context.Context, opts Options, args []string, getenv func(stri
 	if err != nil {
 		return staticDirError(err)
 	}
-	pg, err := pages.New(pages.Options{AssetURL: assets.URL, Logger: logger, RenderOnFirstRequest: true, Dashboards: opts.Dashboards})
+	pg, err := pages.New(pages.Options{AssetURL: assets.URL, Logger: logger, RenderOnFirstRequest: true, Dashboards: opts.Dashboards, OnCallback: mx.onCallback()})
 	if err != nil {
 		return err
 	}
-	certs, err := dashtls.New(ctx, cfg.tlsConfig(ln, logger))
+	tlsCfg := cfg.tlsConfig(ln, logger)
+	tlsCfg.OnACMEAttempt = mx.onACMEAttempt()
+	certs, err := dashtls.New(ctx, tlsCfg)
 	if err != nil {
 		return stateDirError(err)
 	}
@@ -421,6 +441,7 @@ func runServe(ctx context.Context, opts Options, args []string, getenv func(stri
 	deps := server.Deps{Static: assets, Pages: pg, AccessLog: accessLogW, Logger: logger,
 		HealthDetails: func() map[string]any { return map[string]any{"certificates": certs.Status()} },
 	}
+	mx.wire(&deps, certs)
 	users, err := openAccess(cfg, &deps, logger)
 	if err != nil {
 		return err
@@ -441,6 +462,9 @@ func runServe(ctx context.Context, opts Options, args []string, getenv func(stri
 	served = true
 	stopNotify := context.AfterFunc(ctx, func() { service.Notify("STOPPING=1") })
 	defer stopNotify()
+	mctx, stopMetrics := context.WithCancel(ctx)
+	defer stopMetrics()
+	mx.serve(mctx, logger)
 	return serveError(ln.Serve(ctx, server.Config{
 		TLSConfig:       certs.TLSConfig(),
 		Handler:         server.NewHandler(deps),
@@ -448,6 +472,7 @@ func runServe(ctx context.Context, opts Options, args []string, getenv func(stri
 		ShutdownTimeout: cfg.shutdownTimeout,
 		MaxConnections:  cfg.maxConnections,
 		Logger:          logger,
+		OnTLSHandshake:  mx.onTLSHandshake(),
 		OnServing: func() {
 			attrs := []any{"https", ln.HTTPSAddr().String(), "url", homeURL(cfg, ln.HTTPSPort())}
 			if a := ln.HTTPAddr(); a != nil {
