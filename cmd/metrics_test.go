@@ -204,6 +204,21 @@ func TestMetricsPrometheus(t *testing.T) {
 		t.Errorf("dashbox_build_info: %v (ok %v)", v, ok)
 	}
 
+	// A client that does not trust the certificate fails its handshake,
+	// and the failure is counted.
+	failures := func() string {
+		return regexp.MustCompile(`(?m)^dashbox_tls_handshakes_total\{outcome="failure",version="unknown"\} (\d+)`).FindStringSubmatch(scrape(t, maddr))[1]
+	}
+	before := failures()
+	if _, err := http.Get(d.url("/healthz")); err == nil {
+		t.Fatal("a client without dashbox's root got through the handshake")
+	}
+	for deadline := time.Now().Add(10 * time.Second); failures() == before; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("failed handshakes still %s after a failed handshake", before)
+		}
+	}
+
 	// promtool's linter accepts the exposition of a running dashbox.
 	promtool, err := exec.LookPath("promtool")
 	if err != nil {
@@ -217,7 +232,7 @@ func TestMetricsPrometheus(t *testing.T) {
 
 	// No label takes a value from the client: a thousand random paths
 	// (and methods) add at most the series of the unmatched route.
-	before := requestSeries(scrape(t, maddr))
+	seriesBefore := requestSeries(scrape(t, maddr))
 	for i := range 1000 {
 		method := "GET"
 		if i%10 == 0 {
@@ -234,7 +249,7 @@ func TestMetricsPrometheus(t *testing.T) {
 	after := requestSeries(scrape(t, maddr))
 	var added []string
 	for s := range after {
-		if !before[s] {
+		if !seriesBefore[s] {
 			added = append(added, s)
 		}
 	}
@@ -246,7 +261,7 @@ func TestMetricsPrometheus(t *testing.T) {
 			t.Errorf("a request series with a route that is not a pattern: %s", s)
 		}
 	}
-	t.Logf("%d request series after 1,000 random paths (%d before)", len(after), len(before))
+	t.Logf("%d request series after 1,000 random paths (%d before)", len(after), len(seriesBefore))
 }
 
 var requestSeriesLine = regexp.MustCompile(`(?m)^dashbox_http_requests_total\{[^}]*\}`)
