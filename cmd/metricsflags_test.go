@@ -3,6 +3,7 @@ package cmd
 import (
 	"io"
 	"net"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -46,5 +47,26 @@ func TestMetricsPublic(t *testing.T) {
 	d3 := mustStart(t)
 	if resp, _ := d3.get(t, "/metrics"); resp.StatusCode != 404 {
 		t.Fatalf("GET /metrics without --metrics-public: %d, want 404", resp.StatusCode)
+	}
+}
+
+// TestMetricsLoginRefused: with --auth-file, a wrong password is counted
+// as a failed login, and /metrics on the HTTPS port (--metrics-public)
+// needs the login.
+func TestMetricsLoginRefused(t *testing.T) {
+	file := writeHtpasswd(t, filepath.Join(t.TempDir(), "htpasswd"), "ann", "right")
+	d := mustStart(t, "--auth-file", file, "--metrics-public", "--metrics-addr", "127.0.0.1:0")
+	maddr := d.metricsAddr(t)
+	if got := status(t, d.client, d.url("/metrics"), "", ""); got != 401 {
+		t.Fatalf("/metrics on HTTPS without a login: %d, want 401", got)
+	}
+	if got := status(t, d.client, d.url("/"), "ann", "wrong"); got != 401 {
+		t.Fatalf("wrong password: %d, want 401", got)
+	}
+	if got := status(t, d.client, d.url("/metrics"), "ann", "right"); got != 200 {
+		t.Fatalf("/metrics on HTTPS with a login: %d, want 200", got)
+	}
+	if out := scrape(t, maddr); !strings.Contains(out, "\ndashbox_login_refused_total{reason=\"failed\"} 1\n") {
+		t.Fatalf("the failed login is not counted:\n%s", grepLines(out, "login"))
 	}
 }
