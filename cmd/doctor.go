@@ -128,6 +128,7 @@ func doctorConfig(cfg *serveConfig, flagsErr error, installed *service.Installed
 		FlagsChecker: "as serve validates them at start",
 		HTTPSAddr:    cfg.httpsAddr,
 		HTTPAddr:     cfg.httpAddr,
+		MetricsAddr:  cfg.metricsAddr,
 		StateDir:     doctor.Path{Label: "state directory (--state-dir)", Path: cfg.stateDir},
 		StaticDir:    doctor.Path{Label: "static directory (--static-dir)", Path: cfg.staticDir},
 		Service:      installed != nil,

@@ -163,6 +163,11 @@ func TestDoctorPebble(t *testing.T) {
 		if !strings.Contains(line, "(pid "+strconv.Itoa(os.Getpid())+")") {
 			t.Errorf("the holder is not named: %s", line)
 		}
+		// The metrics listener's port is checked as the others are.
+		out, _ = runDoctorCLI(t, args("dash.test", "--metrics-addr", taken)...)
+		if line := doctorLine(t, out, "metrics port "+taken); !strings.HasPrefix(line, "FAIL ") {
+			t.Errorf("want FAIL for the taken metrics port: %s", line)
+		}
 	})
 
 	t.Run("unreachable ACME directory", func(t *testing.T) {

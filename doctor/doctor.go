@@ -89,6 +89,8 @@ type Config struct {
 	// HTTPSAddr and HTTPAddr are the listeners' addresses; an empty
 	// HTTPAddr means no HTTP listener.
 	HTTPSAddr, HTTPAddr string
+	// MetricsAddr is the metrics listener's address; empty means none.
+	MetricsAddr string
 
 	// StateDir is the directory serve writes certificates to; StaticDir a
 	// directory it reads; Files are files it reads (htpasswd, certificate

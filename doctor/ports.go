@@ -15,7 +15,7 @@ import (
 // and says who holds a taken port when /proc tells.
 func checkPorts(cfg Config) []Result {
 	var rs []Result
-	for _, l := range []struct{ name, addr string }{{"HTTPS", cfg.HTTPSAddr}, {"HTTP", cfg.HTTPAddr}} {
+	for _, l := range []struct{ name, addr string }{{"HTTPS", cfg.HTTPSAddr}, {"HTTP", cfg.HTTPAddr}, {"metrics", cfg.MetricsAddr}} {
 		if l.addr == "" {
 			continue
 		}
