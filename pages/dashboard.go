@@ -35,6 +35,10 @@ type Dashboard struct {
 	// are best made there too, or on first use, not when the program
 	// starts.
 	Build func() (Content, error)
+	// Groups, when not empty, are the groups whose members may open the
+	// dashboard, when dashbox signs users in with single sign-on (an
+	// operator's setting replaces them); nil is everyone signed in.
+	Groups []string
 }
 
 // Content is what a dashboard shows (Layout) and how it responds

@@ -77,6 +77,10 @@ type Options struct {
 // Pages holds the rendered pages and the dashboards' callbacks.
 type Pages struct {
 	logger     *slog.Logger
+	homeTmpl   *template.Template
+	links      []dashboardLink
+	homesMu    sync.Mutex
+	homes      map[string]*renderedPage // HomeFor's, by the dashboards listed
 	dashboard  *template.Template
 	notFound   *template.Template
 	home       *renderedPage
@@ -152,6 +156,7 @@ func New(opts Options) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.homeTmpl, p.links, p.homes = home, links, map[string]*renderedPage{}
 	if p.home, err = p.render(home, http.StatusOK, pageData{Title: "Dashboards", Dashboards: links}); err != nil {
 		return nil, err
 	}
@@ -222,6 +227,56 @@ type dashboardLink struct{ Path, Title, Description string }
 
 // Home serves the home page.
 func (p *Pages) Home() http.Handler { return p.home }
+
+// maxHomes bounds the home pages HomeFor keeps rendered: one per set of
+// dashboards some user may open, which groups make few.
+const maxHomes = 64
+
+// HomeFor serves the home page listing only the dashboards whose path
+// visible accepts (the filter hook of single sign-on's groups). Each list
+// is rendered once and kept, up to maxHomes of them.
+func (p *Pages) HomeFor(visible func(path string) bool) http.Handler {
+	key := make([]byte, len(p.links))
+	var links []dashboardLink
+	for i, l := range p.links {
+		key[i] = '0'
+		if visible(l.Path) {
+			key[i] = '1'
+			links = append(links, l)
+		}
+	}
+	if len(links) == len(p.links) {
+		return p.home
+	}
+	p.homesMu.Lock()
+	defer p.homesMu.Unlock()
+	if page, ok := p.homes[string(key)]; ok {
+		return page
+	}
+	page, err := p.render(p.homeTmpl, http.StatusOK, pageData{Title: "Dashboards", Dashboards: links})
+	if err != nil {
+		p.logger.Error("rendering the home page", "err", err)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "500 Internal Server Error", http.StatusInternalServerError)
+		})
+	}
+	if len(p.homes) < maxHomes {
+		p.homes[string(key)] = page
+	}
+	return page
+}
+
+// DashboardGroups returns the groups each dashboard declares
+// (Dashboard.Groups), by path; dashboards without any are left out.
+func (p *Pages) DashboardGroups() map[string][]string {
+	m := map[string][]string{}
+	for _, d := range p.dashboards {
+		if len(d.Groups) > 0 {
+			m[d.Path] = d.Groups
+		}
+	}
+	return m
+}
 
 // Dashboards registers every dashboard's page and callbacks through add,
 // which has the signature of chi's Router.Method and must set the

@@ -50,6 +50,18 @@ type Deps struct {
 	// in before from their address's block (BasicAuthConfig.DeviceKey);
 	// nil makes a key that ends with the process.
 	DeviceKey []byte
+	// SignIn, when not nil, signs users in with single sign-on
+	// (OpenID Connect): every page and callback then needs a session
+	// (RequireSignIn), and SignIn's own pages (its callback, /logout) are
+	// served; /healthz and /static/ stay public. It replaces Users: set
+	// one of them.
+	SignIn SignIn
+	// DashboardGroups, with SignIn, says which groups may open which
+	// dashboards: by dashboard path ("/apps/app3"), the groups of which a
+	// user must be in one. Others get 403, and the home page lists only
+	// what the user may open (when Pages is a HomeFilter). Dashboards not
+	// listed are open to every signed-in user.
+	DashboardGroups map[string][]string
 	// AllowedNetworks, when not empty, are the only client networks
 	// served anything but /healthz; other clients get 403 (AllowNetworks).
 	AllowedNetworks []netip.Prefix
@@ -77,7 +89,9 @@ func NewHandler(d Deps) http.Handler {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	login := noMiddleware
-	if d.Users != nil {
+	if d.SignIn != nil {
+		login = RequireSignIn(d.SignIn)
+	} else if d.Users != nil {
 		login = NewBasicAuth(BasicAuthConfig{Users: d.Users, Limiter: d.LoginLimiter, Logger: d.Logger, DeviceKey: d.DeviceKey, OnRefused: d.OnLoginRefused})
 	}
 	h := Recoverer(d.Logger)(routes(d, AllowNetworks(d.AllowedNetworks), login))

@@ -11,7 +11,8 @@ import (
 // reach is listed here, in three rings: /healthz for everyone; the static
 // files for clients of the allowed networks (allow, --allow); everything
 // else, including the answers to unknown paths and methods, for those
-// clients once logged in (login, --auth-file). The router decides which ring
+// clients once logged in (login: --auth-file, or single sign-on, whose own
+// pages need no session), cross-site POSTs refused. The router decides which ring
 // a request is in, so no path spelling can slip past a check.
 func routes(d Deps, allow, login func(http.Handler) http.Handler) http.Handler {
 	r := chi.NewRouter()
@@ -23,15 +24,35 @@ func routes(d Deps, allow, login func(http.Handler) http.Handler) http.Handler {
 	r.Get("/healthz", handleHealthz(d.HealthDetails))
 	r.Group(func(r chi.Router) {
 		r.Use(allow)
-		r.Use(login)
-		r.Get("/", d.Pages.Home().ServeHTTP)
-		if d.Metrics != nil {
-			r.Get("/metrics", d.Metrics.ServeHTTP)
+		// Browsers add cookies and saved passwords to other sites'
+		// requests on their own: no POST from another site.
+		r.Use(RefuseCrossSite)
+		if d.SignIn != nil {
+			// The provider's redirect back, /logout: no session
+			// needed (it is being made, or ended).
+			d.SignIn.Routes(r.Method)
 		}
-		// The dashboards (the demo's are /apps/app0 to /apps/app17,
-		// listed in pages/demo/registry.go): each page, and its
-		// callbacks at <page>/callback/<name>.
-		d.Pages.Dashboards(r.Method)
+		r.Group(func(r chi.Router) {
+			r.Use(login)
+			home := d.Pages.Home()
+			groups := dashboardGroups(d.DashboardGroups)
+			if f, ok := d.Pages.(HomeFilter); ok && d.SignIn != nil && len(groups) > 0 {
+				home = groups.home(f)
+			}
+			r.Get("/", home.ServeHTTP)
+			if d.Metrics != nil {
+				r.Get("/metrics", d.Metrics.ServeHTTP)
+			}
+			// The dashboards (the demo's are /apps/app0 to /apps/app17,
+			// listed in pages/demo/registry.go): each page, and its
+			// callbacks at <page>/callback/<name>; those of groups
+			// only for their members.
+			add := r.Method
+			if d.SignIn != nil && len(groups) > 0 {
+				add = func(method, pattern string, h http.Handler) { r.Method(method, pattern, groups.guard(pattern, h)) }
+			}
+			d.Pages.Dashboards(add)
+		})
 	})
 	// The 404 page shows the dashboards' names.
 	r.NotFound(allow(login(d.Pages.NotFound())).ServeHTTP)
