@@ -94,6 +94,7 @@ type serveConfig struct {
 	allow           listFlag
 	metricsAddr     string
 	metricsPublic   bool
+	oidc            oidcConfig
 
 	// DNS-01 and External Account Binding (dns01.go).
 	acmeExtraConfig
@@ -147,6 +148,7 @@ func parseServeFlags(args []string, getenv func(string) string, stdout io.Writer
 	cfg.defineACMEExtraFlags(fs)
 	fs.BoolVar(&cfg.hsts, "hsts", true, "send Strict-Transport-Security (one year) with publicly trusted certificates (ACME, --tls-cert), never with the local CA's")
 	fs.secret(&cfg.authFile, "auth-file", "htpasswd", "htpasswd `file` (bcrypt: dashbox passwd or htpasswd -B): every page and callback needs a login, /healthz and /static/ stay public; reloaded when it changes and on SIGHUP")
+	defineOIDCFlags(fs, &cfg.oidc)
 	fs.Var(&cfg.allow, "allow", "only clients of this `network` (such as 10.0.0.0/8 or 2001:db8::/32; an address alone is /32 or /128) reach anything but /healthz, others get 403; repeat for more (comma-separated in the environment)")
 	fs.StringVar(&cfg.metricsAddr, "metrics-addr", "", "`address` of a listener serving Prometheus metrics at /metrics over plain HTTP, such as 127.0.0.1:9464; empty (the default) serves none. See docs/metrics.md")
 	fs.BoolVar(&cfg.metricsPublic, "metrics-public", false, "also serve /metrics on the HTTPS port, behind --allow and the login (one of them is required)")
@@ -218,6 +220,9 @@ func (c *serveConfig) validate() error {
 		return err
 	}
 	if err := c.validateMetrics(); err != nil {
+		return err
+	}
+	if err := c.validateOIDC(); err != nil {
 		return err
 	}
 	return c.validateCertificates()
@@ -444,6 +449,9 @@ func runServe(ctx context.Context, opts Options, args []string, getenv func(stri
 	mx.wire(&deps, certs)
 	users, err := openAccess(cfg, &deps, logger)
 	if err != nil {
+		return err
+	}
+	if err := openOIDC(cfg, &deps, opts.Dashboards, logger); err != nil {
 		return err
 	}
 	if users != nil {

@@ -36,9 +36,11 @@ const (
 	// retryDiscovery is how long a failed discovery is remembered before
 	// the provider is asked again.
 	retryDiscovery = 5 * time.Second
-	// probeInterval is how long the provider is believed up (or down)
-	// after it was last asked, when sign-ins start.
-	probeInterval = 10 * time.Second
+	// probeInterval is how long the provider is believed down after it
+	// did not answer, when sign-ins start (it is asked at each sign-in
+	// while it answers: sign-ins are rare, a user's first request of the
+	// day).
+	probeInterval = 5 * time.Second
 	// retryRefresh is how long a session whose refresh could not reach
 	// the provider goes on before the next try.
 	retryRefresh = time.Minute
@@ -155,12 +157,14 @@ func (s *SignIn) discover(ctx context.Context) (*gooidc.Provider, error) {
 	return p, nil
 }
 
-// probe reports whether the provider answers, asking it at most every
-// probeInterval: a sign-in sent to a provider that is down would leave
-// the user on the browser's connection error instead of dashbox's page.
+// probe reports whether the provider answers: a sign-in sent to a
+// provider that is down would leave the user on the browser's connection
+// error instead of dashbox's page. After a failure it is asked again only
+// after probeInterval, so a crowd at a provider that is down costs it
+// nothing.
 func (s *SignIn) probe(ctx context.Context) error {
 	s.mu.Lock()
-	if !s.probedAt.IsZero() && s.now().Sub(s.probedAt) < probeInterval {
+	if s.probeErr != nil && s.now().Sub(s.probedAt) < probeInterval {
 		err := s.probeErr
 		s.mu.Unlock()
 		return err

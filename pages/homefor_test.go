@@ -34,16 +34,3 @@ func TestHomeFor(t *testing.T) {
 		t.Fatalf("a home page for nobody lists dashboards:\n%s", none)
 	}
 }
-
-func TestDashboardGroups(t *testing.T) {
-	ds := testDashboards()
-	ds[1].Groups = []string{"finance"}
-	p, err := New(Options{AssetURL: func(name string) (string, error) { return "/static/" + name, nil }, Dashboards: ds})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := p.DashboardGroups()
-	if len(g) != 1 || len(g["/apps/chart"]) != 1 || g["/apps/chart"][0] != "finance" {
-		t.Fatalf("DashboardGroups = %v", g)
-	}
-}

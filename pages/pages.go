@@ -266,18 +266,6 @@ func (p *Pages) HomeFor(visible func(path string) bool) http.Handler {
 	return page
 }
 
-// DashboardGroups returns the groups each dashboard declares
-// (Dashboard.Groups), by path; dashboards without any are left out.
-func (p *Pages) DashboardGroups() map[string][]string {
-	m := map[string][]string{}
-	for _, d := range p.dashboards {
-		if len(d.Groups) > 0 {
-			m[d.Path] = d.Groups
-		}
-	}
-	return m
-}
-
 // Dashboards registers every dashboard's page and callbacks through add,
 // which has the signature of chi's Router.Method and must set the
 // request's path values (r.PathValue), as chi and http.ServeMux do: the
