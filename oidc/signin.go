@@ -363,7 +363,10 @@ type claims struct {
 	Email         string `json:"email"`
 	EmailVerified *bool  `json:"email_verified"`
 	Username      string `json:"preferred_username"`
-	Groups        []string
+	// Groups are read from Config.GroupsClaim by verify, never by
+	// encoding/json: it would fill them from a "groups" claim (in any
+	// case) even when the operator named another claim.
+	Groups []string `json:"-"`
 }
 
 // user is who the user is shown as.

@@ -163,7 +163,7 @@ func (s *storage) DeleteAuthRequest(_ context.Context, id string) error {
 }
 
 func (s *storage) CreateAccessToken(context.Context, op.TokenRequest) (string, time.Time, error) {
-	return randomID(), time.Now().Add(s.p.tokenLifetime()), nil
+	return randomID(), time.Now().Add(s.p.accessTokenLifetime()), nil
 }
 
 func (s *storage) CreateAccessAndRefreshTokens(_ context.Context, req op.TokenRequest, current string) (string, string, time.Time, error) {
@@ -184,7 +184,7 @@ func (s *storage) CreateAccessAndRefreshTokens(_ context.Context, req op.TokenRe
 	}
 	s.refreshTokens[rt.token] = rt
 	s.p.refreshes.Add(1)
-	return randomID(), rt.token, time.Now().Add(s.p.tokenLifetime()), nil
+	return randomID(), rt.token, time.Now().Add(s.p.accessTokenLifetime()), nil
 }
 
 func (s *storage) TokenRequestByRefreshToken(_ context.Context, token string) (op.RefreshTokenRequest, error) {
