@@ -461,7 +461,12 @@ func (s *SignIn) checkTime(now time.Time, tok *oauth2.Token, c *claims, end int6
 		return end
 	}
 	check := now.Add(defaultCheck)
-	if !tok.Expiry.IsZero() && tok.Expiry.After(now) {
+	switch {
+	case tok.ExpiresIn > 0:
+		// Counted on s.now, the clock sessions are checked against
+		// (oauth2 counts Expiry on time.Now).
+		check = now.Add(time.Duration(tok.ExpiresIn) * time.Second)
+	case !tok.Expiry.IsZero() && tok.Expiry.After(now):
 		check = tok.Expiry
 	}
 	return min(check.Unix(), end)
