@@ -85,3 +85,30 @@ func TestProviderKeyRotation(t *testing.T) {
 	}
 	x.signIn(t, x.browser(t), "ann", "ann-pw")
 }
+
+// TestSessionRefreshProviderDown: a session due for a refresh while the
+// provider is down goes on (users keep working through the provider's
+// outage), is asked again a minute later rather than at every request, and
+// the log says why.
+func TestSessionRefreshProviderDown(t *testing.T) {
+	x := startRP(t, oidctest.Options{Users: refreshUsers, AccessTokenLifetime: 5 * time.Minute},
+		oidc.Config{Scopes: []string{"offline_access"}})
+	c := x.browser(t)
+	x.signIn(t, c, "ann", "ann-pw")
+	x.p.Stop()
+	x.advance(6 * time.Minute)
+	before := len(x.logs.String())
+	if resp := x.mustBeIn(t, c, "ann@example.com [finance]"); sessionSet(resp) == "" {
+		t.Error("a refresh that could not reach the provider set no cookie with the next try's time")
+	}
+	logs := x.logs.String()[before:]
+	if strings.Count(logs, "the identity provider is unreachable; the session goes on") != 1 {
+		t.Errorf("the log does not say the refresh failed and the session goes on: %s", logs)
+	}
+	x.mustBeIn(t, c, "ann@example.com")
+	x.advance(30 * time.Second)
+	x.mustBeIn(t, c, "ann@example.com")
+	if n := strings.Count(x.logs.String()[before:], "session refresh failed"); n != 1 {
+		t.Errorf("within a minute of the failed refresh the provider was asked %d times, want once", n)
+	}
+}
