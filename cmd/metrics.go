@@ -15,15 +15,15 @@ import (
 // validateMetrics checks --metrics-addr and --metrics-public. /metrics on
 // the HTTPS port tells anyone who can reach it the route surface, the
 // certificates' names and the login failures: it is served there only
-// behind --allow or --auth-file.
+// behind --allow, --auth-file or --oidc-issuer.
 func (c *serveConfig) validateMetrics() error {
 	if c.metricsAddr != "" {
 		if err := server.ValidateAddr(c.metricsAddr); err != nil {
 			return usageFlagError("--metrics-addr", err)
 		}
 	}
-	if c.metricsPublic && len(c.allow) == 0 && c.authFile == "" {
-		return usageError{"--metrics-public would show /metrics to everyone on the HTTPS port: give --allow or --auth-file too, or use --metrics-addr on a private address instead"}
+	if c.metricsPublic && len(c.allow) == 0 && c.authFile == "" && c.oidc.issuer == "" {
+		return usageError{"--metrics-public would show /metrics to everyone on the HTTPS port: give --allow, --auth-file or --oidc-issuer too, or use --metrics-addr on a private address instead"}
 	}
 	return nil
 }
