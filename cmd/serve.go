@@ -65,7 +65,7 @@ Metrics:
   --metrics-addr serves Prometheus metrics at /metrics on a listener of its
   own, over plain HTTP: keep it on loopback or a private network. Off by
   default. --metrics-public serves them on the HTTPS port too, behind --allow
-  or --auth-file. docs/metrics.md lists every metric.
+  --auth-file or --oidc-issuer. docs/metrics.md lists every metric.
 
 Flags (each also read from DASHBOX_<NAME>, such as DASHBOX_HTTPS_ADDR; flags win):
 `
