@@ -98,6 +98,8 @@ type serveConfig struct {
 
 	// DNS-01 and External Account Binding (dns01.go).
 	acmeExtraConfig
+	// check is --check: validate and exit (checkServe), without serving.
+	check bool
 
 	// allowNets are the networks of allow, parsed by validate.
 	allowNets []netip.Prefix
@@ -152,11 +154,13 @@ func parseServeFlags(args []string, getenv func(string) string, stdout io.Writer
 	fs.Var(&cfg.allow, "allow", "only clients of this `network` (such as 10.0.0.0/8 or 2001:db8::/32; an address alone is /32 or /128) reach anything but /healthz, others get 403; repeat for more (comma-separated in the environment)")
 	fs.StringVar(&cfg.metricsAddr, "metrics-addr", "", "`address` of a listener serving Prometheus metrics at /metrics over plain HTTP, such as 127.0.0.1:9464; empty (the default) serves none. See docs/metrics.md")
 	fs.BoolVar(&cfg.metricsPublic, "metrics-public", false, "also serve /metrics on the HTTPS port, behind --allow and the login (one of them is required)")
+	fs.BoolVar(&cfg.check, "check", false, "check the flags, the files they name, the state directory and the certificates, then exit 0 or with serve's error, without binding or serving")
+	fs.own["check"] = true // never written into the unit
 	if own != nil {
 		serve := map[string]bool{}
 		fs.VisitAll(func(f *flag.Flag) { serve[f.Name] = true })
 		own(fs.FlagSet)
-		fs.VisitAll(func(f *flag.Flag) { fs.own[f.Name] = !serve[f.Name] })
+		fs.VisitAll(func(f *flag.Flag) { fs.own[f.Name] = fs.own[f.Name] || !serve[f.Name] })
 	}
 	set, err := parseFlagsExplicit(fs.FlagSet, args, getenv)
 	if err != nil {
@@ -388,6 +392,9 @@ func runServe(ctx context.Context, opts Options, args []string, getenv func(stri
 	cfg, err := parseServe(args, getenv, stdout)
 	if err != nil {
 		return err
+	}
+	if cfg.check {
+		return cfg.checkFiles(stdout)
 	}
 	h, _ := newLogHandler(stderr, cfg.logFormat, cfg.logLevel)
 	logger := slog.New(h)
