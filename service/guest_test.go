@@ -48,6 +48,8 @@ func TestGuest(t *testing.T) {
 		guestInstall(t)
 	case "reboot":
 		guestAfterReboot(t)
+	case "restarts":
+		guestRestarts(t)
 	default:
 		t.Fatalf("unknown %s=%s", guestPhaseEnv, phase)
 	}

@@ -198,6 +198,16 @@ func TestServiceEndToEnd(t *testing.T) {
 	m.boot(t, "reboot")
 }
 
+// TestServiceRestarts installs dashbox in a real systemd and measures what
+// users see while it is restarted, reloaded, upgraded, rolled back and
+// killed (guest_restarts_test.go).
+func TestServiceRestarts(t *testing.T) {
+	rootfs := requireNspawn(t)
+	m := newMachine(t, rootfs, "dashbox-restarts")
+	goBuild(t, filepath.Join(m.share, "dashbox"), "./cmd/dashbox")
+	m.boot(t, "restarts")
+}
+
 // goBuild builds the command pkg (relative to the module root) to dst,
 // static as `make build` builds dashbox.
 func goBuild(t *testing.T, dst, pkg string) {
