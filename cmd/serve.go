@@ -178,7 +178,8 @@ func (c *serveConfig) serviceServe() (service.Serve, error) {
 	if err != nil {
 		return service.Serve{}, err
 	}
-	return service.Serve{Args: args, Domains: c.domains, HTTPSAddr: c.httpsAddr, ShutdownTimeout: c.shutdownTimeout}, nil
+	return service.Serve{Args: args, Domains: c.domains, HTTPSAddr: c.httpsAddr, HTTPAddr: c.httpAddr, NoHTTP: c.httpAddr == "",
+		ShutdownTimeout: c.shutdownTimeout}, nil
 }
 
 // validate checks everything that can be checked without side effects.
@@ -401,10 +402,10 @@ func runServe(ctx context.Context, opts Options, args []string, getenv func(stri
 	memLimit := applyMemoryLimit(getenv)
 
 	// Bind first: a taken or privileged port must fail before any state is
-	// written.
-	ln, err := server.Listen(cfg.httpsAddr, cfg.httpAddr)
+	// written. Under systemd's socket unit the sockets are already bound.
+	ln, err := listenOrActivated(cfg, logger)
 	if err != nil {
-		return listenError(err)
+		return err
 	}
 	served := false
 	defer func() {
@@ -536,15 +537,7 @@ func onSIGHUP(logger *slog.Logger, l *server.LogFile, certs *dashtls.Manager, us
 		for {
 			select {
 			case <-hup:
-				if err := l.Reopen(); err != nil {
-					logger.Error("reopening the access log", "err", err)
-				} else {
-					logger.Info("access log reopened")
-				}
-				certs.ReloadFiles() // logs its outcome; a broken file keeps the old certificate
-				if users != nil {
-					users.Reload() // logs its outcome; a broken file keeps the old users
-				}
+				reload(logger, l, certs, users)
 			case <-done:
 				return
 			}

@@ -77,6 +77,13 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 			if err != nil {
 				return err
 			}
+			sockets, err := service.Sockets(cfg)
+			if err != nil {
+				return err
+			}
+			for _, s := range sockets {
+				unit += "\n# ---- " + s.Path + " ----\n" + s.Text
+			}
 			_, err = io.WriteString(stdout, unit)
 			return err
 		}

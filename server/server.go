@@ -81,6 +81,8 @@ type Config struct {
 type Listeners struct {
 	https net.Listener
 	http  net.Listener
+	// activated is true when systemd passed the sockets (Activated).
+	activated bool
 }
 
 // ErrSameAddr is wrapped by Listen's error when the HTTPS and HTTP addresses

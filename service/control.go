@@ -32,7 +32,16 @@ func Control(ctx context.Context, cfg Config, action string, out io.Writer) erro
 		// Let an explicit start retry a unit that hit its start limit.
 		systemctl(ctx, "reset-failed", unit)
 	}
-	run := map[string]func() error{"start": svc.Start, "stop": svc.Stop, "restart": svc.Restart}[action]
+	stop := svc.Stop
+	if sockets := cfg.installedSockets(); len(sockets) > 0 {
+		// With its sockets listening, the next connection would start
+		// the service again.
+		stop = func() error {
+			_, err := systemctl(ctx, append([]string{"stop", unit}, sockets...)...)
+			return err
+		}
+	}
+	run := map[string]func() error{"start": svc.Start, "stop": stop, "restart": svc.Restart}[action]
 	if err := run(); err != nil {
 		if action == "stop" {
 			return fmt.Errorf("stopping %s failed (%v): see systemctl status %s", unit, err, unit)

@@ -23,14 +23,14 @@ func ExampleUnit() {
 		log.Fatal(err)
 	}
 	for _, line := range strings.Split(unit, "\n") {
-		if strings.HasPrefix(line, "ExecStart=") || strings.HasPrefix(line, "DynamicUser=") || strings.HasPrefix(line, "AmbientCapabilities=") {
+		if strings.HasPrefix(line, "ExecStart=") || strings.HasPrefix(line, "DynamicUser=") || strings.HasPrefix(line, "CapabilityBoundingSet=") {
 			fmt.Println(line)
 		}
 	}
 	// Output:
 	// ExecStart=/usr/local/bin/dashbox serve --domain=dash.example.com
 	// DynamicUser=yes
-	// AmbientCapabilities=CAP_NET_BIND_SERVICE
+	// CapabilityBoundingSet=
 }
 
 // serve tells systemd it is ready once both listeners are bound, and that it

@@ -213,7 +213,7 @@ func guestInstall(t *testing.T) {
 	if !strings.Contains(out, "https://dash.test/") {
 		t.Errorf("service install does not print the URL to open:\n%s", out)
 	}
-	if unit := dashbox(t, append([]string{"service", "unit"}, first...)...); unit != readFile(t, "/etc/systemd/system/dashbox.service") {
+	if unit := dashbox(t, append([]string{"service", "unit"}, first...)...); !strings.HasPrefix(unit, readFile(t, "/etc/systemd/system/dashbox.service")+"\n# ---- /etc/systemd/system/dashbox.socket ----\n"+readFile(t, "/etc/systemd/system/dashbox.socket")) {
 		t.Errorf("the installed unit is not what service unit prints")
 	}
 	for _, cmd := range [][]string{{"is-enabled", "dashbox.service"}, {"is-active", "dashbox.service"}} {
@@ -260,7 +260,7 @@ func guestInstall(t *testing.T) {
 		if !strings.Contains(out, "restarted") {
 			t.Errorf("service install does not say it restarted:\n%s", out)
 		}
-		if unit := dashbox(t, append([]string{"service", "unit"}, changed...)...); unit != readFile(t, "/etc/systemd/system/dashbox.service") {
+		if unit := dashbox(t, append([]string{"service", "unit"}, changed...)...); !strings.HasPrefix(unit, readFile(t, "/etc/systemd/system/dashbox.service")+"\n# ---- /etc/systemd/system/dashbox.socket ----\n"+readFile(t, "/etc/systemd/system/dashbox.socket")) {
 			t.Errorf("the updated unit is not what service unit prints")
 		}
 		newPID := checkRunning(t, Config{Serve: serveOf(changed...)})
@@ -437,7 +437,7 @@ func killAndWaitForRestart(t *testing.T, cfg Config, pid int, ready func() error
 // checkGone checks that nothing of the service is left running or installed.
 func checkGone(t *testing.T, cfg Config) {
 	t.Helper()
-	for _, path := range []string{"/etc/systemd/system/dashbox.service", "/usr/local/bin/dashbox", "/etc/logrotate.d/dashbox"} {
+	for _, path := range []string{"/etc/systemd/system/dashbox.service", "/etc/systemd/system/dashbox.socket", "/etc/systemd/system/dashbox-http.socket", "/usr/local/bin/dashbox", "/etc/logrotate.d/dashbox"} {
 		if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("%s is still there (%v)", path, err)
 		}

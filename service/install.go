@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/dashbox/dashbox/internal/atomicfile"
 )
@@ -60,9 +61,18 @@ func Install(ctx context.Context, cfg Config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	sockets, err := socketUnits(cfg)
+	if err != nil {
+		return err
+	}
 
 	unit := cfg.unitName()
 	binChanged, err := installBinary(cfg.BinaryPath, out)
+	if err != nil {
+		return err
+	}
+
+	socketsChanged, err := writeSockets(ctx, cfg, sockets, out)
 	if err != nil {
 		return err
 	}
@@ -93,10 +103,19 @@ func Install(ctx context.Context, cfg Config, out io.Writer) error {
 	default:
 		fmt.Fprintf(out, "%s is up to date\n", path)
 	}
-	if _, err := systemctl(ctx, "enable", "--quiet", unit); err != nil {
+	if socketsChanged && !unitChanged {
+		if _, err := systemctl(ctx, "daemon-reload"); err != nil {
+			return err
+		}
+	}
+	enable := []string{"enable", "--quiet", unit}
+	for _, s := range sockets {
+		enable = append(enable, s.name)
+	}
+	if _, err := systemctl(ctx, enable...); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "enabled %s: it starts at boot\n", unit)
+	fmt.Fprintf(out, "enabled %s: it starts at boot\n", strings.Join(enable[2:], ", "))
 
 	if err := writeLogrotate(cfg, out); err != nil {
 		return err
@@ -111,6 +130,26 @@ func Install(ctx context.Context, cfg Config, out io.Writer) error {
 	// install is the administrator saying "try again".
 	systemctl(ctx, "reset-failed", unit)
 	verb := "started"
+	if socketsChanged {
+		// New or moved sockets: the running service may hold the ports
+		// itself (an install from before socket activation) or the old
+		// sockets' listeners. Stop it, then (re)bind the sockets.
+		if active {
+			if _, err := systemctl(ctx, "stop", unit); err != nil {
+				return err
+			}
+			active, verb = false, "restarted (its sockets changed)"
+		}
+		restart := []string{"restart"}
+		for _, s := range sockets {
+			restart = append(restart, s.name)
+		}
+		if _, err := systemctl(ctx, restart...); err != nil {
+			journalTail(ctx, sockets[0].name, out)
+			return fmt.Errorf("the sockets did not start (%v): is another program using the ports? (ss -ltnp)", err)
+		}
+		fmt.Fprintf(out, "listening on %s\n", strings.Join(restart[1:], ", "))
+	}
 	switch {
 	case !active:
 		err = svc.Start()
@@ -197,4 +236,53 @@ func checkReadableByAnyone(flag, dir string) error {
 			return nil
 		}
 	}
+}
+
+// writeSockets writes the socket units (socket.go) and removes a socket unit
+// an earlier install wrote that cfg no longer has (the redirect turned off).
+// It reports whether any changed; the caller reloads systemd and (re)starts
+// them.
+func writeSockets(ctx context.Context, cfg Config, sockets []socketUnit, out io.Writer) (changed bool, err error) {
+	want := map[string]bool{}
+	for _, s := range sockets {
+		want[s.name] = true
+		path := socketPath(s.name)
+		if old, err := os.ReadFile(path); err == nil && string(old) == s.text {
+			continue
+		}
+		if err := atomicfile.WriteFile(path, []byte(s.text), 0o644); err != nil {
+			return changed, fmt.Errorf("writing %s: %w", path, err)
+		}
+		changed = true
+		fmt.Fprintf(out, "wrote %s\n", path)
+	}
+	for _, name := range cfg.socketNames() {
+		if want[name] {
+			continue
+		}
+		removed, err := removeSocket(ctx, name)
+		if err != nil {
+			return changed, err
+		}
+		if removed {
+			changed = true
+			fmt.Fprintf(out, "removed %s\n", socketPath(name))
+		}
+	}
+	return changed, nil
+}
+
+// removeSocket stops, disables and removes a socket unit, if it is there.
+func removeSocket(ctx context.Context, name string) (bool, error) {
+	path := socketPath(name)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	systemctl(ctx, "stop", name)
+	systemctl(ctx, "disable", "--quiet", name)
+	if err := os.Remove(path); err != nil {
+		return false, fmt.Errorf("removing %s: %w", path, err)
+	}
+	systemctl(ctx, "reset-failed", name)
+	return true, nil
 }

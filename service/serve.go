@@ -23,6 +23,14 @@ type Serve struct {
 	// Empty means port 443.
 	HTTPSAddr string
 
+	// HTTPAddr is the address of serve's HTTP redirect listener. Empty means
+	// port 80, unless NoHTTP.
+	HTTPAddr string
+
+	// NoHTTP is true when serve runs without the HTTP redirect listener
+	// (--http-addr set empty): the unit holds no socket for it.
+	NoHTTP bool
+
 	// ShutdownTimeout is how long serve lets requests in flight finish after
 	// SIGTERM: the unit's TimeoutStopSec= covers it, plus a margin.
 	ShutdownTimeout time.Duration

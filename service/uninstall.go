@@ -30,11 +30,21 @@ func Uninstall(ctx context.Context, cfg Config, purge bool, out io.Writer) error
 	case err != nil:
 		return err
 	default:
-		// kardianos/service's Uninstall does not stop the service.
-		if _, err := systemctl(ctx, "stop", unit); err != nil {
+		// kardianos/service's Uninstall does not stop the service; its
+		// sockets would start it again on the next connection.
+		if _, err := systemctl(ctx, append([]string{"stop", unit}, cfg.installedSockets()...)...); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "stopped %s\n", unit)
+		for _, name := range cfg.socketNames() {
+			removed, err := removeSocket(ctx, name)
+			if err != nil {
+				return err
+			}
+			if removed {
+				fmt.Fprintf(out, "stopped, disabled and removed %s\n", socketPath(name))
+			}
+		}
 		// It disables the unit, removes the file and reloads systemd.
 		if err := svc.Uninstall(); err != nil {
 			return fmt.Errorf("uninstalling %s: %v", unit, err)

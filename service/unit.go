@@ -26,14 +26,17 @@ StartLimitIntervalSec=60
 StartLimitBurst=5
 
 [Service]
-# dashbox tells systemd it is ready (sd_notify) once both listeners are bound.
+# dashbox tells systemd it is ready (sd_notify) once it serves the sockets
+# systemd passed, and reports reloads (RELOADING=1 ... READY=1, STATUS=).
 Type=notify
 NotifyAccess=main
 ExecStart=@ExecStart@
-# SIGHUP reopens the access log (after logrotate).
+# SIGHUP (systemctl reload) reopens the access log (after logrotate) and
+# reloads the certificate files and the htpasswd file.
 ExecReload=/bin/kill -HUP $MAINPID
 Restart=always
-RestartSec=2
+# Connections wait in the sockets' backlog meanwhile: restart soon.
+RestartSec=500ms
 # Covers serve's --shutdown-timeout drain, plus a margin.
 TimeoutStopSec=@TimeoutStopSec@
 LimitNOFILE=1048576
@@ -52,20 +55,20 @@ LogsDirectory=@Name@
 LogsDirectoryMode=0700
 UMask=0077
 
-@Credentials@# Privileges: binding ports 80 and 443 is the only capability it gets.
-AmbientCapabilities=CAP_NET_BIND_SERVICE
-CapabilityBoundingSet=CAP_NET_BIND_SERVICE
+@Credentials@# Privileges: none. systemd binds the ports (@Sockets@) and passes
+# the listening sockets, so the service needs no capability at all.
+CapabilityBoundingSet=
 NoNewPrivileges=yes
 
 # Sandbox. Not set, because dashbox could not serve with them: PrivateNetwork=
-# and IPAddressDeny= (it answers any client), PrivateUsers= (it would lose the
-# right to bind ports below 1024).
+# and IPAddressDeny= (it answers any client and reaches its ACME CA).
 ProtectSystem=strict
 ProtectHome=yes
 PrivateTmp=yes
 PrivateDevices=yes
 PrivateIPC=yes
 PrivateMounts=yes
+PrivateUsers=yes
 ProtectKernelTunables=yes
 ProtectKernelModules=yes
 ProtectKernelLogs=yes
@@ -106,8 +109,16 @@ const (
 )
 
 // dependencies are the unit's [Unit] ordering lines: start once the network
-// is up, so listeners on specific addresses and ACME have a network.
-var dependencies = []string{"Wants=network-online.target", "After=network-online.target"}
+// is up, so ACME has a network; and with the socket units, which hold the
+// listeners (socket.go).
+func dependencies(sockets []socketUnit) []string {
+	deps := []string{"Wants=network-online.target", "After=network-online.target"}
+	names := make([]string, len(sockets))
+	for i, s := range sockets {
+		names[i] = s.name
+	}
+	return append(deps, "Requires="+strings.Join(names, " "), "After="+strings.Join(names, " "))
+}
 
 // Unit returns the systemd unit that Install would write for cfg. It needs no
 // privileges and no systemd, so an administrator can review the unit first
@@ -122,16 +133,24 @@ func Unit(cfg Config) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return unitText(cfg, cfg.Serve.ShutdownTimeout, words, creds)
+	sockets, err := socketUnits(cfg)
+	if err != nil {
+		return "", err
+	}
+	return unitText(cfg, cfg.Serve.ShutdownTimeout, words, creds, sockets)
 }
 
 // unitText fills in unitTemplate for cfg (defaults applied and validated):
 // words are serve's arguments as ExecStart= words, creds the files it loads.
-func unitText(cfg Config, shutdownTimeout time.Duration, words []string, creds []credential) (string, error) {
+func unitText(cfg Config, shutdownTimeout time.Duration, words []string, creds []credential, sockets []socketUnit) (string, error) {
 	stop := (shutdownTimeout + stopMargin + time.Second - 1) / time.Second
 	var deps strings.Builder
-	for _, d := range dependencies {
+	var socketNames []string
+	for _, d := range dependencies(sockets) {
 		deps.WriteString(d + "\n")
+	}
+	for _, s := range sockets {
+		socketNames = append(socketNames, s.name)
 	}
 	text := strings.NewReplacer(
 		"@Description@", cfg.Description,
@@ -142,6 +161,7 @@ func unitText(cfg Config, shutdownTimeout time.Duration, words []string, creds [
 		"@MemoryMax@", memoryMax,
 		"@Name@", cfg.Name,
 		"@Credentials@", credentialsSection(creds),
+		"@Sockets@", strings.Join(socketNames, ", "),
 	).Replace(unitTemplate)
 	// Install hands the text to kardianos/service as its template: it must
 	// hold no template action to be written as it is. Arguments cannot

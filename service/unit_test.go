@@ -61,6 +61,25 @@ func TestUnitGolden(t *testing.T) {
 			if got != string(want) {
 				t.Errorf("Unit differs from %s (go test ./service -run TestUnitGolden -update rewrites it after review):\n%s", golden, lineDiff(string(want), got))
 			}
+
+			// The socket units, one after the other, each headed by its name.
+			sockets, err := socketUnits(tt.cfg.withDefaults())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var all strings.Builder
+			for _, s := range sockets {
+				all.WriteString("### " + s.name + "\n" + s.text)
+			}
+			golden = filepath.Join("testdata", tt.name+".sockets")
+			if *update {
+				if err := os.WriteFile(golden, []byte(all.String()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if want, err := os.ReadFile(golden); err != nil || all.String() != string(want) {
+				t.Errorf("socket units differ from %s (%v; -update rewrites it after review):\n%s", golden, err, lineDiff(string(want), all.String()))
+			}
 		})
 	}
 }
@@ -226,9 +245,20 @@ func TestUnitReadsBack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join(t.TempDir(), cfg.unitName())
+			dir := t.TempDir()
+			path := filepath.Join(dir, cfg.unitName())
 			if err := os.WriteFile(path, []byte(unit), 0o644); err != nil {
 				t.Fatal(err)
+			}
+			// The socket units it requires sit beside it, as installed.
+			sockets, err := socketUnits(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range sockets {
+				if err := os.WriteFile(filepath.Join(dir, s.name), []byte(s.text), 0o644); err != nil {
+					t.Fatal(err)
+				}
 			}
 			got, err := readInstalledUnit(path)
 			if err != nil {
@@ -288,12 +318,28 @@ func TestUnitSystemdAnalyze(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join(t.TempDir(), cfg.unitName())
+			dir := t.TempDir()
+			path := filepath.Join(dir, cfg.unitName())
 			if err := os.WriteFile(path, []byte(unit), 0o644); err != nil {
 				t.Fatal(err)
 			}
+			// The socket units it requires sit beside it, as installed.
+			sockets, err := socketUnits(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range sockets {
+				if err := os.WriteFile(filepath.Join(dir, s.name), []byte(s.text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 
-			out, err := exec.Command(analyze, "verify", path).CombinedOutput()
+			verify := exec.Command(analyze, "verify", path)
+			verify.Dir = dir
+			for _, s := range sockets {
+				verify.Args = append(verify.Args, filepath.Join(dir, s.name))
+			}
+			out, err := verify.CombinedOutput()
 			if err != nil || len(bytes.TrimSpace(out)) > 0 {
 				t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 			}

@@ -3,7 +3,8 @@
 // Install, Uninstall, Control and Status are tested in a real systemd on their
 // own, apart from the server.
 //
-// Like serve it listens on --https-addr and --http-addr, tells systemd it is
+// Like serve it takes the sockets systemd passes (socket activation, the
+// fds named https and http) or else listens on --https-addr and --http-addr, tells systemd it is
 // ready with service.Notify once both listeners are bound, and stops on
 // SIGTERM. Unlike serve it speaks no HTTP: every connection gets one line,
 // "standin pid=<pid> uid=<uid> state=<ok|error>", where state says whether
@@ -17,6 +18,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/dashbox/dashbox/service"
@@ -41,12 +44,7 @@ func main() {
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, os.Interrupt)
-	for _, addr := range []string{*httpsAddr, *httpAddr} {
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "standin:", err)
-			os.Exit(1)
-		}
+	for _, ln := range listeners(*httpsAddr, *httpAddr) {
 		go func() {
 			for {
 				c, err := ln.Accept()
@@ -63,4 +61,35 @@ func main() {
 	}
 	<-stop
 	service.Notify("STOPPING=1")
+}
+
+// listeners are the sockets systemd passed (LISTEN_FDS, named by
+// LISTEN_FDNAMES), or else the addresses bound here.
+func listeners(addrs ...string) []net.Listener {
+	var lns []net.Listener
+	if n, _ := strconv.Atoi(os.Getenv("LISTEN_FDS")); n > 0 && os.Getenv("LISTEN_PID") == strconv.Itoa(os.Getpid()) {
+		names := strings.Split(os.Getenv("LISTEN_FDNAMES"), ":")
+		for i := 0; i < n; i++ {
+			if i >= len(names) || (names[i] != "https" && names[i] != "http") {
+				fmt.Fprintf(os.Stderr, "standin: passed socket %d is named %q, not https or http\n", i, names)
+				os.Exit(1)
+			}
+			ln, err := net.FileListener(os.NewFile(uintptr(3+i), names[i]))
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "standin:", err)
+				os.Exit(1)
+			}
+			lns = append(lns, ln)
+		}
+		return lns
+	}
+	for _, addr := range addrs {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "standin:", err)
+			os.Exit(1)
+		}
+		lns = append(lns, ln)
+	}
+	return lns
 }
