@@ -182,6 +182,7 @@ func (l *Listeners) Serve(ctx context.Context, cfg Config) error {
 		ConnState:         httpsLn.ConnState,
 	}
 	servers := []*http.Server{httpsSrv}
+	limiters := []*connLimiter{httpsLn}
 	errc := make(chan error, 2)
 	go func() { errc <- httpsSrv.ServeTLS(httpsLn, "", "") }()
 	if l.http != nil {
@@ -201,6 +202,7 @@ func (l *Listeners) Serve(ctx context.Context, cfg Config) error {
 			ConnState:         httpLn.ConnState,
 		}
 		servers = append(servers, srv)
+		limiters = append(limiters, httpLn)
 		go func() { errc <- srv.Serve(httpLn) }()
 	}
 	if cfg.OnServing != nil {
@@ -217,7 +219,11 @@ func (l *Listeners) Serve(ctx context.Context, cfg Config) error {
 	}
 
 	logger.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout.String())
-	drainErr := shutdown(servers, cfg.ShutdownTimeout)
+	// Stop accepting first and let accepted connections send their first
+	// request (drain.go); the servers' accept loops end with the listeners.
+	began := time.Now()
+	stopAccepting(limiters, min(newConnGrace, cfg.ShutdownTimeout/2))
+	drainErr := shutdown(servers, cfg.ShutdownTimeout-time.Since(began))
 	for ; running > 0; running-- {
 		<-errc
 	}

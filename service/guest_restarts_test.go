@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/loadgen"
 )
 
 // guestRestarts is the restarts test's boot: dashbox installed with
@@ -22,8 +24,8 @@ func guestRestarts(t *testing.T) {
 
 	// measure runs the load for a second, then action, then waits until
 	// the service answers and runs the load a second longer.
-	measure := func(name string, action func()) loadResult {
-		g := startLoad(roots, "dash.test")
+	measure := func(name string, action func()) loadgen.Result {
+		g := loadgen.Start(roots, "127.0.0.1:443", "https://dash.test/healthz")
 		time.Sleep(time.Second) // load before the switch, not a synchronisation
 		began := time.Now()
 		action()
@@ -32,7 +34,7 @@ func guestRestarts(t *testing.T) {
 			return err
 		})
 		time.Sleep(time.Second) // load after the switch
-		r := g.stop()
+		r := g.Stop()
 		gap := ""
 		if !r.LastFail.IsZero() {
 			gap = ", last failure " + r.LastFail.Sub(began).Round(time.Millisecond).String() + " after the switch began"

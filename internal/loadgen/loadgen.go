@@ -1,6 +1,7 @@
-//go:build linux
-
-package service
+// Package loadgen is the tests' load generator: it sends requests to
+// dashbox from several clients at once while a test restarts, reloads or
+// upgrades it, and counts what users would see.
+package loadgen
 
 import (
 	"context"
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -16,7 +18,7 @@ import (
 	"time"
 )
 
-// loadGen sends GET /healthz to 127.0.0.1:443 from several clients at once
+// Gen sends GET requests to one address from several clients at once
 // while a test restarts, reloads or upgrades the service, and counts what a
 // user would see: requests sent, failed, failed by a connection reset or
 // refusal, and the longest latency. Each client is one of the ways browsers
@@ -24,7 +26,7 @@ import (
 // connection and over a new connection per request. Clients retry only
 // what net/http retries on its own (an idempotent request on a kept-alive
 // connection the server closed, or after an HTTP/2 GOAWAY), as browsers do.
-type loadGen struct {
+type Gen struct {
 	mu        sync.Mutex
 	sent      int
 	failed    int
@@ -39,8 +41,8 @@ type loadGen struct {
 	wg     sync.WaitGroup
 }
 
-// loadClients are the kinds of client, each run by two workers.
-var loadClients = []struct {
+// clients are the kinds of client, each run by two workers.
+var clients = []struct {
 	name      string
 	h2        bool
 	keepAlive bool
@@ -51,20 +53,25 @@ var loadClients = []struct {
 	{"h2-new-conn", true, false},
 }
 
-// loadRequestTimeout bounds one request: a request the server never answers
+// requestTimeout bounds one request: a request the server never answers
 // counts as failed instead of hanging the test.
-const loadRequestTimeout = 20 * time.Second
+const requestTimeout = 20 * time.Second
 
-// startLoad starts the workers against https://host/healthz; stop ends them.
-// Each worker sends a request every few milliseconds, so that the load is a
-// few hundred requests a second on a small machine without saturating it.
-func startLoad(roots *x509.CertPool, host string) *loadGen {
+// Start starts the workers sending GET url (https://host/path), with the
+// connections made to addr whatever the host, verified against roots;
+// Stop ends them. Each worker sends a request every few milliseconds, so
+// that the load is a few hundred requests a second on a small machine
+// without saturating it.
+func Start(roots *x509.CertPool, addr, url string) *Gen {
 	ctx, cancel := context.WithCancel(context.Background())
-	g := &loadGen{cancel: cancel}
-	for _, c := range loadClients {
+	g := &Gen{cancel: cancel}
+	for _, c := range clients {
 		for w := 0; w < 2; w++ {
 			tr := &http.Transport{
-				DialContext:       dialLoopback("443"),
+				DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+					var d net.Dialer
+					return d.DialContext(ctx, network, addr)
+				},
 				TLSClientConfig:   &tls.Config{RootCAs: roots},
 				DisableKeepAlives: !c.keepAlive,
 				ForceAttemptHTTP2: c.h2,
@@ -72,13 +79,13 @@ func startLoad(roots *x509.CertPool, host string) *loadGen {
 			if !c.h2 {
 				tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
 			}
-			client := &http.Client{Transport: tr, Timeout: loadRequestTimeout}
+			client := &http.Client{Transport: tr, Timeout: requestTimeout}
 			g.wg.Add(1)
 			go func() {
 				defer g.wg.Done()
 				defer tr.CloseIdleConnections()
 				for ctx.Err() == nil {
-					g.one(client, c.name, c.h2, "https://"+host+"/healthz")
+					g.one(client, c.name, c.h2, url)
 					select {
 					case <-ctx.Done():
 					case <-time.After(5 * time.Millisecond):
@@ -91,7 +98,7 @@ func startLoad(roots *x509.CertPool, host string) *loadGen {
 }
 
 // one sends one request and records its outcome.
-func (g *loadGen) one(client *http.Client, name string, h2 bool, url string) {
+func (g *Gen) one(client *http.Client, name string, h2 bool, url string) {
 	start := time.Now()
 	resp, err := client.Get(url)
 	if err == nil {
@@ -127,8 +134,8 @@ func (g *loadGen) one(client *http.Client, name string, h2 bool, url string) {
 	}
 }
 
-// loadResult is what a load run saw.
-type loadResult struct {
+// Result is what a load run saw.
+type Result struct {
 	Sent, Failed, Resets, Refused int
 	Longest                       time.Duration
 	Errors                        []string
@@ -136,16 +143,16 @@ type loadResult struct {
 	LastFail time.Time
 }
 
-func (r loadResult) String() string {
+func (r Result) String() string {
 	return fmt.Sprintf("sent %d, failed %d (resets %d, refused %d), longest %s", r.Sent, r.Failed, r.Resets, r.Refused, r.Longest.Round(time.Millisecond))
 }
 
-// stop ends the workers, waits for their last requests, and returns the
+// Stop ends the workers, waits for their last requests, and returns the
 // counts.
-func (g *loadGen) stop() loadResult {
+func (g *Gen) Stop() Result {
 	g.cancel()
 	g.wg.Wait()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return loadResult{g.sent, g.failed, g.resets, g.refused, g.longest, g.firstErrs, g.lastFail}
+	return Result{g.sent, g.failed, g.resets, g.refused, g.longest, g.firstErrs, g.lastFail}
 }
