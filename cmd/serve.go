@@ -452,7 +452,10 @@ func runServe(ctx context.Context, opts Options, args []string, getenv func(stri
 		"trust", "dashbox ca --state-dir "+cfg.stateDir+" > dashbox-root.crt")
 
 	deps := server.Deps{Static: assets, Pages: pg, AccessLog: accessLogW, Logger: logger,
-		HealthDetails: func() map[string]any { return map[string]any{"certificates": certs.Status()} },
+		HealthDetails: func() map[string]any {
+			// The version lets 'service upgrade' see the new binary serve.
+			return map[string]any{"certificates": certs.Status(), "version": runningVersion()}
+		},
 	}
 	mx.wire(&deps, certs)
 	users, err := openAccess(cfg, &deps, logger)

@@ -13,8 +13,10 @@ import (
 const serviceUsage = `Usage: dashbox service <command> [flags]
 
 Installs and controls dashbox as a hardened systemd service: it starts at
-boot, restarts within seconds after a crash, and runs as an unprivileged
-user (DynamicUser=yes) that may bind ports 80 and 443 and nothing more.
+boot, restarts within a second after a crash, and runs as an unprivileged
+user (DynamicUser=yes) without any capability: systemd holds ports 443 and 80
+in socket units (dashbox.socket, dashbox-http.socket) and passes them, so a
+restart or an upgrade refuses no connection.
 
 Commands:
   install [--install-path PATH] [serve flags]
@@ -23,12 +25,20 @@ Commands:
             and start it; run again with other flags or a newer binary to
             update and restart (an upgrade is one command)
   unit [serve flags]
-            print the unit file install would write, without installing (no root)
+            print the unit files install would write (the service and its
+            sockets), without installing (no root)
   uninstall [--purge]
-            stop, disable and remove the unit and the installed binary; keep the
+            stop, disable and remove the units and the installed binary; keep the
             state directory (certificates, CA) and logs unless --purge
+  upgrade [--sha256sums SUMS] FILE
+            replace the installed binary with FILE (a binary or a release
+            .tar.gz) after checking it, restart without refusing a connection,
+            and roll back by itself if the new version does not come up
+  rollback  put the binary the last upgrade replaced back, and restart
   start | stop | restart
-            control the installed service
+            control the installed service (stop also stops its sockets);
+            systemctl reload dashbox re-reads certificate files, htpasswd and
+            reopens the access log, like SIGHUP
   status    installed or not, active or not, since when, main PID, URLs
 
 The service keeps its state in /var/lib/dashbox ($STATE_DIRECTORY) and its
@@ -103,6 +113,8 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 			}
 		}
 		return service.Uninstall(ctx, service.Config{}, purge, stdout)
+	case "upgrade", "rollback":
+		return runUpgrade(ctx, cmd, rest, getenv, stdout)
 	case "start", "stop", "restart":
 		if len(rest) > 0 {
 			return usageError{fmt.Sprintf("unexpected argument %q: dashbox service %s takes none", rest[0], cmd)}

@@ -57,6 +57,9 @@ func Uninstall(ctx context.Context, cfg Config, purge bool, out io.Writer) error
 		} else if err == nil {
 			fmt.Fprintf(out, "removed %s\n", installed.binary)
 		}
+		if err := os.Remove(installed.binary + previousSuffix); err == nil {
+			fmt.Fprintf(out, "removed %s\n", installed.binary+previousSuffix)
+		}
 	}
 	if err := removeLogrotate(cfg, out); err != nil {
 		return err
