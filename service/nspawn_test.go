@@ -3,7 +3,9 @@
 package service
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -204,19 +206,79 @@ func TestServiceEndToEnd(t *testing.T) {
 func TestServiceRestarts(t *testing.T) {
 	rootfs := requireNspawn(t)
 	m := newMachine(t, rootfs, "dashbox-restarts")
-	goBuild(t, filepath.Join(m.share, "dashbox"), "./cmd/dashbox")
+	stamp := "-X github.com/dashbox/dashbox/cmd.version="
+	goBuild(t, filepath.Join(m.share, "dashbox"), "./cmd/dashbox", "-ldflags="+stamp+guestVersion)
+	next := filepath.Join(t.TempDir(), "dashbox")
+	goBuild(t, next, "./cmd/dashbox", "-ldflags="+stamp+guestNextVersion)
+	goBuild(t, filepath.Join(m.share, "broken"), "./service/testdata/broken")
+
+	// The new version as a release ships it: an archive and SHA256SUMS.
+	nextBin, err := os.ReadFile(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive := tarGz(t, "dashbox_"+guestNextVersion+"_linux/dashbox", nextBin)
+	archiveName := "dashbox_" + guestNextVersion + "_linux.tar.gz"
+	writeShare := func(name string, b []byte) {
+		if err := os.WriteFile(filepath.Join(m.share, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeShare(archiveName, archive)
+	sum := sha256.Sum256(archive)
+	writeShare("SHA256SUMS", []byte(hex.EncodeToString(sum[:])+"  "+archiveName+"\n"))
+	// Refused before anything changes: a damaged archive, a checksum that
+	// does not match, a binary for another architecture (its ELF header
+	// says arm64, or amd64 on an arm64 machine).
+	if err := os.MkdirAll(filepath.Join(m.share, "bad"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeShare(filepath.Join("bad", archiveName), archive[:len(archive)*2/3])
+	wrong := sha256.Sum256([]byte("another file"))
+	writeShare(filepath.Join("bad", "SHA256SUMS"), []byte(hex.EncodeToString(wrong[:])+"  "+archiveName+"\n"))
+	writeShare(filepath.Join("bad", "SHA256SUMS.corrupt"), []byte(hex.EncodeToString(sum[:])+"  "+archiveName+"\n"))
+	other := append([]byte{}, nextBin...)
+	if other[18] == 62 { // EM_X86_64
+		other[18] = 183 // EM_AARCH64
+	} else {
+		other[18], other[19] = 62, 0
+	}
+	writeShare("dashbox-other-arch", other)
 	m.boot(t, "restarts")
+}
+
+// Versions stamped into the binaries TestServiceRestarts upgrades between.
+const (
+	guestVersion     = "v1.0.0-restarts"
+	guestNextVersion = "v1.1.0-restarts"
+)
+
+// tarGz is a .tar.gz holding one executable file.
+func tarGz(t *testing.T, name string, content []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o755, Size: int64(len(content)), Typeflag: tar.TypeReg}); err != nil {
+		t.Fatal(err)
+	}
+	tw.Write(content)
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zw.Close()
+	return buf.Bytes()
 }
 
 // goBuild builds the command pkg (relative to the module root) to dst,
 // static as `make build` builds dashbox.
-func goBuild(t *testing.T, dst, pkg string) {
+func goBuild(t *testing.T, dst, pkg string, flags ...string) {
 	t.Helper()
 	gomod, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil || len(bytes.TrimSpace(gomod)) == 0 {
 		t.Fatalf("finding the module root: %v", err)
 	}
-	cmd := exec.Command("go", "build", "-o", dst, pkg)
+	cmd := exec.Command("go", append(append([]string{"build", "-o", dst}, flags...), pkg)...)
 	cmd.Dir = filepath.Dir(string(bytes.TrimSpace(gomod)))
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
