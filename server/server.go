@@ -255,7 +255,9 @@ func shutdown(servers []*http.Server, timeout time.Duration) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := srv.Shutdown(ctx); err != nil {
+			// The drain closed the listeners first (stopAccepting):
+			// Shutdown closing them again is no failure.
+			if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, net.ErrClosed) {
 				srv.Close()
 				failed <- struct{}{}
 			}
