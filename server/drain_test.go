@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"golang.org/x/net/http2"
 )
 
 // TestDrainAnswersFirstRequestOfNewConnection: a connection accepted before
@@ -54,5 +56,46 @@ func TestDrainAnswersFirstRequestOfNewConnection(t *testing.T) {
 	}
 	if err := <-stopped; err != nil {
 		t.Errorf("Serve: %v", err)
+	}
+}
+
+// TestDrainSendsHTTP2GOAWAY: an HTTP/2 connection open when the drain
+// begins gets a GOAWAY frame (no error), so the browser sends its next
+// request on a new connection (to the next process) without failing one.
+func TestDrainSendsHTTP2GOAWAY(t *testing.T) {
+	ln, client, stop := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}), Config{})
+	cliTLS := client.Transport.(*http.Transport).TLSClientConfig.Clone()
+	cliTLS.NextProtos = []string{"h2"}
+	conn, err := tls.Dial("tcp", ln.HTTPSAddr().String(), cliTLS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if p := conn.ConnectionState().NegotiatedProtocol; p != "h2" {
+		t.Fatalf("negotiated %q, want h2", p)
+	}
+	if _, err := conn.Write([]byte(http2.ClientPreface)); err != nil {
+		t.Fatal(err)
+	}
+	fr := http2.NewFramer(conn, conn)
+	if err := fr.WriteSettings(); err != nil {
+		t.Fatal(err)
+	}
+	go stop()
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			t.Fatalf("connection ended without GOAWAY: %v", err)
+		}
+		if s, ok := f.(*http2.SettingsFrame); ok && !s.IsAck() {
+			fr.WriteSettingsAck()
+		}
+		if g, ok := f.(*http2.GoAwayFrame); ok {
+			if g.ErrCode != http2.ErrCodeNo {
+				t.Errorf("GOAWAY with %v, want NO_ERROR", g.ErrCode)
+			}
+			return
+		}
 	}
 }
