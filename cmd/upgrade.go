@@ -43,6 +43,9 @@ func runUpgrade(ctx context.Context, cmd string, args []string, getenv func(stri
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				if help, ok := fs.Output().(*helpBuffer); ok {
+					help.WriteTo(help.stdout)
+				}
 				return err
 			}
 			return usageError{flagErrorLine("service "+cmd, err)}
