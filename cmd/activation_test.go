@@ -68,12 +68,15 @@ func TestActivatedRestartLosesNothing(t *testing.T) {
 
 	g := loadgen.Start(roots, ln.Addr().String(), url)
 	time.Sleep(500 * time.Millisecond) // load before the switch
+	began := time.Now()
 	first.Process.Signal(syscall.SIGTERM)
 	if err := first.Wait(); err != nil {
 		t.Errorf("the first process did not exit cleanly: %v", err)
 	}
+	drained := time.Since(began)
 	activatedServe(t, bin, ln, state)
 	waitServing(t, roots, ln.Addr().String(), url)
+	t.Logf("the first process drained and exited in %s; the second answered %s after SIGTERM", drained.Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
 	time.Sleep(500 * time.Millisecond) // load after the switch
 	r := g.Stop()
 	t.Logf("restart through a passed socket: %s", r)

@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-// newConnGrace bounds the first step of a drain: how long connections that
-// were accepted but have not sent their first request yet (TLS handshake
-// under way, request in flight) get to send it before http.Server.Shutdown
-// begins.
+// newConnGrace bounds the first step of a drain: how long after being
+// accepted connections that have not sent their first request yet (TLS
+// handshake under way, request in flight) may take to send it before
+// http.Server.Shutdown begins.
 //
 // Why: net/http drops a request it reads after Shutdown began, closing the
 // connection without an answer (server.go: `if c.server.shuttingDown()
@@ -37,7 +37,7 @@ func stopAccepting(limiters []*connLimiter, grace time.Duration) {
 	for time.Now().Before(deadline) {
 		waiting := 0
 		for _, l := range limiters {
-			waiting += l.countState(http.StateNew)
+			waiting += l.countNew(grace)
 		}
 		if waiting == 0 {
 			return
@@ -46,13 +46,17 @@ func stopAccepting(limiters []*connLimiter, grace time.Duration) {
 	}
 }
 
-// countState is the number of open connections in state.
-func (l *connLimiter) countState(state http.ConnState) int {
+// countNew is the number of open connections accepted less than grace ago
+// that have not sent a request. One older than that is a client that
+// connected and says nothing (a browser's speculative preconnect, a
+// scanner): it does not hold the drain any longer.
+func (l *connLimiter) countNew(grace time.Duration) int {
+	young := l.now().Add(-grace).UnixNano()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	n := 0
 	for c := range l.open {
-		if http.ConnState(c.state.Load()) == state {
+		if http.ConnState(c.state.Load()) == http.StateNew && c.since.Load() > young {
 			n++
 		}
 	}
