@@ -57,7 +57,7 @@ func checkPort(cfg Config, name, addr string) Result {
 			r.Fix = fmt.Sprintf("find it with ss -ltnp 'sport = :%d' and stop it, or choose another address", port)
 		}
 	case errors.Is(err, syscall.EACCES) && cfg.Service:
-		r.Message = "privileged; the service may bind it (AmbientCapabilities=CAP_NET_BIND_SERVICE)"
+		r.Message = "privileged; systemd binds it for the service (dashbox.socket)"
 	case errors.Is(err, syscall.EACCES):
 		r.Status, r.Message = Fail, fmt.Sprintf("user %s may not bind port %d", osuser.Describe(), port)
 		r.Fix = "run as root or as the system service (dashbox service install), or choose a port above 1023"
