@@ -20,6 +20,9 @@ path and SHA-256 fingerprint on stderr, so that you can trust it:
 The CA is created in the state directory if it is not there yet (serve does
 the same), so the root can be trusted before the first start.
 
+With --storage, it prints the root the instances of a cluster share, read
+from the storage.
+
 Flags (each also read from DASHBOX_<NAME>; flags win):
 `
 
@@ -27,8 +30,16 @@ func runCA(ctx context.Context, args []string, getenv func(string) string, stdou
 	var stateDir string
 	fs := newFlagSet("ca", caUsage, stdout)
 	fs.StringVar(&stateDir, "state-dir", defaultStateDir(getenv), "`directory` holding the local CA, as given to serve")
+	var sf storageFlags
+	sf.define(fs, "storage")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
+	}
+	if err := sf.validate("storage"); err != nil {
+		return err
+	}
+	if sf.url != "" {
+		return runCAStorage(ctx, sf, stdout, stderr)
 	}
 	if stateDir == "" {
 		return usageError{"no state directory: set --state-dir"}

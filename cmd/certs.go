@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,17 +23,30 @@ reads the state directory: no network, no change.
 
   sudo dashbox certs --state-dir /var/lib/dashbox
 
+With --storage, it lists the certificates a cluster shares instead, read from
+the storage (serial numbers included, to compare with what clients see):
+
+  dashbox certs --storage 'postgres://dashbox@db.example.net/dashbox'
+
 Flags (each also read from DASHBOX_<NAME>; flags win):
 `
 
-func runCerts(args []string, getenv func(string) string, stdout io.Writer) error {
+func runCerts(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var stateDir string
 	var asJSON bool
+	var sf storageFlags
 	fs := newFlagSet("certs", certsUsage, stdout)
+	sf.define(fs, "storage")
 	fs.StringVar(&stateDir, "state-dir", defaultStateDir(getenv), "`directory` given to serve as --state-dir")
 	fs.BoolVar(&asJSON, "json", false, "print the state as JSON, for monitoring scripts")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
+	}
+	if err := sf.validate("storage"); err != nil {
+		return err
+	}
+	if sf.url != "" {
+		return runCertsStorage(ctx, sf, asJSON, stdout, stderr)
 	}
 	if stateDir == "" {
 		return usageError{"no state directory: set --state-dir"}

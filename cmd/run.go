@@ -34,6 +34,7 @@ Commands:
   ca        print the local CA's root certificate (PEM) and its SHA-256 fingerprint
   certs     print each certificate's issuer, expiry and last error (from the state directory)
   doctor    check before going live what would make serve fail: files, ports, DNS, CA, clock
+  storage   migrate: copy a state directory into the PostgreSQL storage a cluster shares
   passwd    add a user to an htpasswd file for serve --auth-file, or change a password
   version   print the version, commit, build date and Go version
   licenses  print the licences of the third-party software compiled in
@@ -62,8 +63,10 @@ func Run(ctx context.Context, opts Options, args []string, getenv func(string) s
 		err = runServe(ctx, opts, rest, getenv, stdout, stderr)
 	case "ca":
 		err = runCA(ctx, rest, getenv, stdout, stderr)
+	case "storage":
+		err = runStorage(ctx, rest, getenv, stdout, stderr)
 	case "certs":
-		err = runCerts(rest, getenv, stdout)
+		err = runCerts(ctx, rest, getenv, stdout, stderr)
 	case "doctor":
 		err = runDoctor(ctx, rest, getenv, stdout)
 	case "passwd":

@@ -1,0 +1,161 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dashbox/dashbox/internal/pgtest"
+	dashstorage "github.com/dashbox/dashbox/storage"
+	dashtls "github.com/dashbox/dashbox/tls"
+)
+
+// runCmd runs dashbox with args and an empty environment.
+func runCmd(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	err = run(ctx, append([]string{"dashbox"}, args...), func(string) string { return "" }, &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+// serialsIn returns the serial numbers of the leaf certificates in a state
+// directory, by name.
+func serialsIn(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	serials := map[string]string{}
+	matches, _ := filepath.Glob(filepath.Join(dir, "certificates", "*", "*", "*.crt"))
+	for _, m := range matches {
+		data, err := os.ReadFile(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		block, _ := pem.Decode(data)
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		serials[filepath.Base(filepath.Dir(m))] = strings.ToUpper(cert.SerialNumber.Text(16))
+	}
+	return serials
+}
+
+// TestStorageMigrate: a state directory that served with the local CA is
+// copied into PostgreSQL; the storage then holds the same root (same
+// fingerprint) and the same certificates (same serials), 'certs --storage'
+// shows them, a second run copies nothing, and a storage holding another
+// root is refused without a write.
+func TestStorageMigrate(t *testing.T) {
+	dir := t.TempDir()
+	m, err := dashtls.New(t.Context(), dashtls.Config{StateDir: dir, Domains: []string{"dash.example.test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fingerprint := m.CA().Fingerprint()
+	m.Close()
+	serials := serialsIn(t, dir)
+	if len(serials) == 0 || serials["localhost"] == "" {
+		t.Fatalf("the state directory holds no local certificates: %v", serials)
+	}
+
+	srv := pgtest.New(t)
+	url := srv.NewDatabase(t, "migrate")
+	out, _, err := runCmd(t, "storage", "migrate", "--from", dir, "--to", url)
+	if err != nil {
+		t.Fatalf("storage migrate: %v", err)
+	}
+	if !strings.Contains(out, "local CA root SHA-256 fingerprint: "+fingerprint) {
+		t.Errorf("migrate did not print the root's fingerprint %s:\n%s", fingerprint, out)
+	}
+
+	// The storage holds the same root...
+	st, err := dashstorage.Open(t.Context(), dashstorage.Config{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rootPEM, err := st.Load(t.Context(), "ca/root.crt")
+	if err != nil {
+		t.Fatalf("the storage has no local CA root: %v", err)
+	}
+	block, _ := pem.Decode(rootPEM)
+	root, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fingerprintOf(root); got != fingerprint {
+		t.Errorf("root fingerprint in the storage %s, in the state directory %s", got, fingerprint)
+	}
+	// ...and the same certificates, which certs --storage lists.
+	out, _, err = runCmd(t, "certs", "--storage", url, "--json")
+	if err != nil {
+		t.Fatalf("certs --storage: %v", err)
+	}
+	var listed struct{ Certificates []StoredCert }
+	if err := json.Unmarshal([]byte(out), &listed); err != nil {
+		t.Fatalf("certs --storage --json: %v\n%s", err, out)
+	}
+	got := map[string]string{}
+	for _, c := range listed.Certificates {
+		got[c.Name] = c.Serial
+	}
+	for name, serial := range serials {
+		if got[name] != serial {
+			t.Errorf("%s: serial %q in the storage, %q in the state directory", name, got[name], serial)
+		}
+	}
+	if out, _, _ := runCmd(t, "certs", "--storage", url); !strings.Contains(out, serials["localhost"]) {
+		t.Errorf("certs --storage does not show localhost's serial %s:\n%s", serials["localhost"], out)
+	}
+
+	// ca --storage prints the same root.
+	out, _, err = runCmd(t, "ca", "--storage", url)
+	if err != nil || out != string(rootPEM) {
+		t.Errorf("ca --storage = %v:\n%s", err, out)
+	}
+
+	// Again: nothing new to copy.
+	out, _, err = runCmd(t, "storage", "migrate", "--from", dir, "--to", url)
+	if err != nil || !strings.Contains(out, "copied 0 keys") {
+		t.Fatalf("second migrate = %v:\n%s", err, out)
+	}
+
+	// Another state directory (another root) into the same storage: refused,
+	// and its certificates are not copied either.
+	other := t.TempDir()
+	m2, err := dashtls.New(t.Context(), dashtls.Config{StateDir: other, Domains: []string{"other.example.test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2.Close()
+	_, _, err = runCmd(t, "storage", "migrate", "--from", other, "--to", url)
+	if err == nil || !strings.Contains(err.Error(), "ca/root.crt") || !strings.Contains(err.Error(), "neither was anything else") {
+		t.Fatalf("migrate of another root into the storage: %v", err)
+	}
+	if st.Exists(t.Context(), "certificates/"+m2.CA().IssuerKey()) {
+		t.Error("a refused migrate copied certificates")
+	}
+}
+
+// TestStorageURLWithPassword: a storage URL with a password is refused
+// before anything connects, with exit code 2 and what to do instead.
+func TestStorageURLWithPassword(t *testing.T) {
+	for _, args := range [][]string{
+		{"certs", "--storage", "postgres://dashbox:s3cret@127.0.0.1:1/dashbox"},
+		{"storage", "migrate", "--from", t.TempDir(), "--to", "postgres://dashbox@127.0.0.1:1/dashbox?password=s3cret"},
+		{"ca", "--storage", "postgres://dashbox:s3cret@127.0.0.1:1/dashbox"},
+	} {
+		_, _, err := runCmd(t, args...)
+		if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "contains a password") || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("dashbox %s: %v (exit %d)", strings.Join(args, " "), err, exitCode(err))
+		}
+	}
+}
