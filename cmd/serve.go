@@ -92,6 +92,7 @@ type serveConfig struct {
 	hsts            bool
 	authFile        string
 	allow           listFlag
+	storage         storageFlags
 	metricsAddr     string
 	metricsPublic   bool
 	oidc            oidcConfig
@@ -151,6 +152,7 @@ func parseServeFlags(args []string, getenv func(string) string, stdout io.Writer
 	fs.BoolVar(&cfg.hsts, "hsts", true, "send Strict-Transport-Security (one year) with publicly trusted certificates (ACME, --tls-cert), never with the local CA's")
 	fs.secret(&cfg.authFile, "auth-file", "htpasswd", "htpasswd `file` (bcrypt: dashbox passwd or htpasswd -B): every page and callback needs a login, /healthz and /static/ stay public; reloaded when it changes and on SIGHUP")
 	defineOIDCFlags(fs, &cfg.oidc)
+	cfg.storage.defineServe(fs)
 	fs.Var(&cfg.allow, "allow", "only clients of this `network` (such as 10.0.0.0/8 or 2001:db8::/32; an address alone is /32 or /128) reach anything but /healthz, others get 403; repeat for more (comma-separated in the environment)")
 	fs.StringVar(&cfg.metricsAddr, "metrics-addr", "", "`address` of a listener serving Prometheus metrics at /metrics over plain HTTP, such as 127.0.0.1:9464; empty (the default) serves none. See docs/metrics.md")
 	fs.BoolVar(&cfg.metricsPublic, "metrics-public", false, "also serve /metrics on the HTTPS port, behind --allow and the login (one of them is required)")
@@ -228,6 +230,9 @@ func (c *serveConfig) validate() error {
 		return err
 	}
 	if err := c.validateOIDC(); err != nil {
+		return err
+	}
+	if err := c.storage.validate("storage"); err != nil {
 		return err
 	}
 	return c.validateCertificates()
@@ -440,8 +445,18 @@ func runServe(ctx context.Context, opts Options, args []string, getenv func(stri
 	if err != nil {
 		return err
 	}
+	shared, err := openServeStorage(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
 	tlsCfg := cfg.tlsConfig(ln, logger)
 	tlsCfg.OnACMEAttempt = mx.onACMEAttempt()
+	if shared != nil {
+		defer shared.Close()
+		if err := useSharedStorage(&tlsCfg, shared); err != nil {
+			return err
+		}
+	}
 	certs, err := dashtls.New(ctx, tlsCfg)
 	if err != nil {
 		return stateDirError(err)
@@ -454,7 +469,7 @@ func runServe(ctx context.Context, opts Options, args []string, getenv func(stri
 	deps := server.Deps{Static: assets, Pages: pg, AccessLog: accessLogW, Logger: logger,
 		HealthDetails: func() map[string]any {
 			// The version lets 'service upgrade' see the new binary serve.
-			return map[string]any{"certificates": certs.Status(), "version": runningVersion()}
+			return map[string]any{"certificates": certs.Status(), "version": runningVersion(), "storage": storageDetails(cfg, shared)}
 		},
 	}
 	mx.wire(&deps, certs)

@@ -159,3 +159,32 @@ func TestStorageURLWithPassword(t *testing.T) {
 		}
 	}
 }
+
+// TestServiceUnitStorage: service install carries --storage into ExecStart=
+// (its query string intact) and loads the password file with
+// LoadCredential=, so the password is in neither the unit nor the command
+// line, and the file can stay root's alone.
+func TestServiceUnitStorage(t *testing.T) {
+	url := "postgres://dashbox@db.example.net:5433/dashbox?sslmode=verify-full&application_name=dash%20box"
+	out, errOut, err := runCmd(t, "service", "unit", "--storage", url, "--storage-password-file", "/etc/dashbox/storage-password")
+	if err != nil {
+		t.Fatalf("service unit: %v\n%s", err, errOut)
+	}
+	for _, want := range []string{
+		`"--storage=postgres://dashbox@db.example.net:5433/dashbox?sslmode=verify-full&application_name=dash%%20box"`,
+		"--storage-password-file=%d/storage-password",
+		"\nLoadCredential=storage-password:/etc/dashbox/storage-password\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the unit lacks %s:\n%s", want, out)
+		}
+	}
+	_, _, err = runCmd(t, "service", "unit", "--storage", "postgres://dashbox:s3cret@db.example.net/dashbox")
+	if err == nil || !strings.Contains(err.Error(), "contains a password") {
+		t.Errorf("service unit with a password in --storage: %v", err)
+	}
+	_, _, err = runCmd(t, "service", "unit", "--storage-password-file", "/etc/dashbox/storage-password")
+	if err == nil || !strings.Contains(err.Error(), "without --storage") {
+		t.Errorf("service unit with a password file and no --storage: %v", err)
+	}
+}

@@ -1,0 +1,51 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/caddyserver/certmagic"
+	dashstorage "github.com/dashbox/dashbox/storage"
+	dashtls "github.com/dashbox/dashbox/tls"
+)
+
+// openServeStorage opens serve's --storage, or returns nil without it (the
+// state directory keeps the certificates). Start-up with the database
+// unreachable retries for a minute, logging each attempt, then fails: an
+// instance without its storage has no certificate to serve and must not
+// make its own local root, and under systemd Restart= tries again while the
+// load balancer's health check keeps clients on the other instances.
+func openServeStorage(ctx context.Context, cfg *serveConfig, logger *slog.Logger) (*dashstorage.Postgres, error) {
+	if cfg.storage.url == "" {
+		return nil, nil
+	}
+	st, err := cfg.storage.open(ctx, "storage", logger)
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("shared storage", "storage", st.String())
+	return st, nil
+}
+
+// storageDetails is the "storage" entry of /healthz?details=1: where the
+// certificates are kept and, for a shared storage, whether it is reachable
+// (while it is not, the certificates in memory keep being served).
+func storageDetails(cfg *serveConfig, st *dashstorage.Postgres) any {
+	if st == nil {
+		return map[string]any{"backend": "files", "state_dir": cfg.stateDir}
+	}
+	return st.Health()
+}
+
+// errTLSNoSharedStorage: tls.Config takes no storage yet; h-15c's shared
+// local CA adds it (tls.Config.Storage), and useSharedStorage then sets it.
+var errTLSNoSharedStorage = errors.New("--storage: this build keeps certificates and the local CA in the state directory only: a shared storage for serve needs the shared local CA (issue 15, tls/)")
+
+// useSharedStorage makes the certificate manager keep its certificates,
+// ACME account, challenge tokens, locks and local CA in st.
+func useSharedStorage(tlsCfg *dashtls.Config, st certmagic.Storage) error {
+	_ = tlsCfg
+	_ = st
+	return errTLSNoSharedStorage
+}
