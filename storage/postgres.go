@@ -125,6 +125,12 @@ func Open(ctx context.Context, cfg Config) (*Postgres, error) {
 	if pc.ConnConfig.ConnectTimeout == 0 {
 		pc.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
+	// Unnamed prepared statements only (unless the URL says otherwise):
+	// pgx's default caches named ones per connection, which PgBouncer in
+	// transaction mode hands to other clients' server connections.
+	if !strings.Contains(cfg.URL, "default_query_exec_mode") {
+		pc.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
+	}
 	if _, ok := pc.ConnConfig.RuntimeParams["application_name"]; !ok {
 		pc.ConnConfig.RuntimeParams["application_name"] = "dashbox"
 	}
