@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/caddyserver/certmagic"
-	"github.com/dashbox/dashbox/internal/pgtest"
 	"github.com/dashbox/dashbox/storage/storagetest"
 )
 
@@ -23,6 +22,7 @@ const testLease = 2 * time.Second
 // FileStorage, which dashbox uses without --storage: the table must hold
 // for it too, or the table is wrong.
 func TestConformanceFileStorage(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, storagetest.Backend{
 		Fresh: func(t *testing.T) func() certmagic.Storage {
 			dir := t.TempDir()
@@ -49,7 +49,8 @@ func TestConformanceFileStorage(t *testing.T) {
 // TestConformancePostgres runs the contract against Postgres on a real
 // PostgreSQL 15, a new database for each row.
 func TestConformancePostgres(t *testing.T) {
-	srv := pgtest.New(t)
+	t.Parallel()
+	srv := sharedServer(t)
 	var n atomic.Int32
 	storagetest.Run(t, storagetest.Backend{
 		Fresh: func(t *testing.T) func() certmagic.Storage {

@@ -285,13 +285,18 @@ func (p *Postgres) opError(op, key string, err error) error {
 }
 
 // descendants returns the bounds of the keys under key ("key/..."): those
-// >= lo and < hi, with '0' the byte after '/'. The root ("") has every key.
-func descendants(key string) (lo, hi string) {
+// >= lo and, unless hi is nil, < hi ('0' is the byte after '/'). Under
+// the root ("") is every key.
+func descendants(key string) (lo string, hi *string) {
 	if key == "" {
-		return "", "\xff\xff\xff\xff"
+		return "", nil
 	}
-	return key + "/", key + "0"
+	h := key + "0"
+	return key + "/", &h
 }
+
+// underSQL is the condition "key is under $2 and $3" (descendants).
+const underSQL = `(key >= $2 AND ($3::text IS NULL OR key < $3))`
 
 // Store puts value at key, replacing any value there.
 func (p *Postgres) Store(ctx context.Context, key string, value []byte) error {
@@ -326,7 +331,7 @@ func (p *Postgres) Load(ctx context.Context, key string) ([]byte, error) {
 // error.
 func (p *Postgres) Delete(ctx context.Context, key string) error {
 	lo, hi := descendants(key)
-	_, err := p.pool.Exec(ctx, `DELETE FROM `+dataTable+` WHERE key = $1 OR (key >= $2 AND key < $3)`, key, lo, hi)
+	_, err := p.pool.Exec(ctx, `DELETE FROM `+dataTable+` WHERE key = $1 OR `+underSQL, key, lo, hi)
 	if err != nil {
 		return p.opError("delete", key, err)
 	}
@@ -355,8 +360,8 @@ func (p *Postgres) Stat(ctx context.Context, key string) (certmagic.KeyInfo, err
 	err := p.pool.QueryRow(ctx, `SELECT
 		(SELECT octet_length(value)::bigint FROM `+dataTable+` WHERE key = $1),
 		(SELECT modified FROM `+dataTable+` WHERE key = $1),
-		EXISTS (SELECT 1 FROM `+dataTable+` WHERE key >= $2 AND key < $3),
-		(SELECT max(modified) FROM `+dataTable+` WHERE key >= $2 AND key < $3)`, key, lo, hi).
+		EXISTS (SELECT 1 FROM `+dataTable+` WHERE `+underSQL+`),
+		(SELECT max(modified) FROM `+dataTable+` WHERE `+underSQL+`)`, key, lo, hi).
 		Scan(&size, &modified, &under, &newest)
 	if err != nil {
 		return certmagic.KeyInfo{}, p.opError("stat", key, err)
@@ -381,7 +386,7 @@ func (p *Postgres) Stat(ctx context.Context, key string) (certmagic.KeyInfo, err
 // a missing one is fs.ErrNotExist.
 func (p *Postgres) List(ctx context.Context, prefix string, recursive bool) ([]string, error) {
 	lo, hi := descendants(prefix)
-	rows, err := p.pool.Query(ctx, `SELECT key FROM `+dataTable+` WHERE key = $1 OR (key >= $2 AND key < $3) ORDER BY key`, prefix, lo, hi)
+	rows, err := p.pool.Query(ctx, `SELECT key FROM `+dataTable+` WHERE key = $1 OR `+underSQL+` ORDER BY key`, prefix, lo, hi)
 	if err != nil {
 		return nil, p.opError("list", prefix, err)
 	}
@@ -400,6 +405,9 @@ func (p *Postgres) List(ctx context.Context, prefix string, recursive bool) ([]s
 			continue // a value: nothing under it
 		}
 		rel := strings.TrimPrefix(k, lo)
+		if prefix == "" {
+			rel = k
+		}
 		parts := strings.Split(rel, "/")
 		if !recursive {
 			parts = parts[:1]

@@ -20,7 +20,8 @@ import (
 // long order; if the holder then dies, the lock stays taken for the
 // extended lease, not just the default one, and is free after it.
 func TestRenewLockLeaseOutlivesDeadHolder(t *testing.T) {
-	url := pgtest.New(t).NewDatabase(t, "renew")
+	t.Parallel()
+	url := sharedServer(t).NewDatabase(t, "renew")
 	holder, other := openTest(t, url), openTest(t, url)
 	if err := holder.Lock(t.Context(), "order"); err != nil {
 		t.Fatal(err)
@@ -51,7 +52,8 @@ func TestRenewLockLeaseOutlivesDeadHolder(t *testing.T) {
 // an empty database all start (one creates the schema, the others wait for
 // its transaction and find it done), and share one store.
 func TestOpenConcurrentEmptyDatabase(t *testing.T) {
-	url := pgtest.New(t).NewDatabase(t, "concurrent")
+	t.Parallel()
+	url := sharedServer(t).NewDatabase(t, "concurrent")
 	const n = 6
 	stores := make([]*Postgres, n)
 	var wg sync.WaitGroup
@@ -85,7 +87,8 @@ func TestOpenConcurrentEmptyDatabase(t *testing.T) {
 // TestOpenRefusesNewerSchema: a database migrated by a newer dashbox is
 // left alone, with a message that says to upgrade.
 func TestOpenRefusesNewerSchema(t *testing.T) {
-	url := pgtest.New(t).NewDatabase(t, "newer")
+	t.Parallel()
+	url := sharedServer(t).NewDatabase(t, "newer")
 	p := openTest(t, url)
 	if _, err := p.pool.Exec(t.Context(), `UPDATE `+versionTable+` SET version = 99`); err != nil {
 		t.Fatal(err)
@@ -120,6 +123,7 @@ func (b *syncBuffer) String() string {
 // says so once (not once per failure), and everything works again when
 // the database is back, without reopening the store.
 func TestDatabaseOutage(t *testing.T) {
+	t.Parallel()
 	srv := pgtest.New(t)
 	url := srv.NewDatabase(t, "outage")
 	var log syncBuffer
@@ -167,6 +171,7 @@ func TestDatabaseOutage(t *testing.T) {
 // retries until the database is up; one whose database stays down gives
 // up after StartTimeout with a message saying what to check.
 func TestOpenWaitsForDatabase(t *testing.T) {
+	t.Parallel()
 	srv := pgtest.New(t)
 	url := srv.NewDatabase(t, "wait")
 	srv.Stop(t)
@@ -196,6 +201,7 @@ func TestOpenWaitsForDatabase(t *testing.T) {
 
 // TestCheckURL: URLs holding a password are refused, others pass.
 func TestCheckURL(t *testing.T) {
+	t.Parallel()
 	for url, want := range map[string]error{
 		"postgres://dashbox@db.example/dashbox?sslmode=verify-full":         nil,
 		"postgresql://dashbox@db.example:5433/dashbox?passfile=/etc/pgpass": nil,
@@ -220,6 +226,7 @@ func TestCheckURL(t *testing.T) {
 // TestPasswordFile: the file holds the password alone; its line break is
 // not part of it, and a file with several lines or none is refused.
 func TestPasswordFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for content, want := range map[string]string{"s3cret\n": "s3cret", "s3cret": "s3cret", "s3 cret\r\n": "s3 cret", "": "", "a\nb\n": ""} {
 		name := filepath.Join(dir, "pw")
@@ -230,5 +237,29 @@ func TestPasswordFile(t *testing.T) {
 		if got != want || (want == "") != (err != nil) {
 			t.Errorf("readPasswordFile(%q) = %q, %v; want %q", content, got, err, want)
 		}
+	}
+}
+
+// TestRootKey: the root ("") is the directory of every key: List, Stat and
+// Exists see them all, as FileStorage does for its folder.
+func TestRootKey(t *testing.T) {
+	t.Parallel()
+	url := sharedServer(t).NewDatabase(t, "root")
+	p := openTest(t, url)
+	for _, k := range []string{"acme/x/y.json", "certificates/a/b/b.crt", "last_clean.json"} {
+		if err := p.Store(t.Context(), k, []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := p.List(t.Context(), "", false)
+	if err != nil || strings.Join(got, " ") != "acme certificates last_clean.json" {
+		t.Errorf(`List("", false) = %q, %v`, got, err)
+	}
+	got, err = p.List(t.Context(), "", true)
+	if err != nil || len(got) != 8 {
+		t.Errorf(`List("", true) = %q, %v; want 8 keys`, got, err)
+	}
+	if info, err := p.Stat(t.Context(), ""); err != nil || info.IsTerminal {
+		t.Errorf(`Stat("") = %+v, %v`, info, err)
 	}
 }

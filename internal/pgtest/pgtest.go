@@ -45,48 +45,67 @@ type Server struct {
 // (apt-get install postgresql) or does not start.
 func New(tb testing.TB) *Server {
 	tb.Helper()
-	if _, err := os.Stat(filepath.Join(BinDir, "initdb")); err != nil {
-		tb.Fatalf("PostgreSQL 15 is needed: %v (apt-get install postgresql, or make test-deps)", err)
-	}
-	dir, err := os.MkdirTemp("", "dashbox-pgtest-")
+	s, err := Launch()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { os.RemoveAll(dir) })
-	s := &Server{Dir: dir}
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Launch starts a server that the caller stops with Close: for one server
+// shared by a package's tests (started on first use, closed in TestMain).
+// Tests that stop or crash the server need one of their own (New).
+func Launch() (s *Server, err error) {
+	if _, err := os.Stat(filepath.Join(BinDir, "initdb")); err != nil {
+		return nil, fmt.Errorf("PostgreSQL 15 is needed: %v (apt-get install postgresql, or make test-deps)", err)
+	}
+	dir, err := os.MkdirTemp("", "dashbox-pgtest-")
+	if err != nil {
+		return nil, err
+	}
+	s = &Server{Dir: dir}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
-			tb.Fatalf("tests run as root and PostgreSQL refuses root: the postgres user is needed: %v", err)
+			return nil, fmt.Errorf("tests run as root and PostgreSQL refuses root: the postgres user is needed: %v", err)
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
 		s.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 		// The postgres user must own its folder and reach it.
 		if err := os.Chown(dir, uid, gid); err != nil {
-			tb.Fatal(err)
+			return nil, err
 		}
 		if err := os.Chmod(dir, 0o755); err != nil {
-			tb.Fatal(err)
+			return nil, err
 		}
 	}
 	if out, err := s.command("initdb", "-D", s.dataDir(), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale", "C").CombinedOutput(); err != nil {
-		tb.Fatalf("initdb: %v\n%s", err, out)
+		return nil, fmt.Errorf("initdb: %v\n%s", err, out)
 	}
-	tb.Cleanup(func() { s.stop("immediate") })
-
 	// A free port may be taken between choosing and binding it: retry.
-	var lastErr error
 	for range 5 {
-		s.Port = freePort(tb)
-		if lastErr = s.start(); lastErr == nil {
-			break
+		if s.Port, err = freePort(); err != nil {
+			return nil, err
+		}
+		if err = s.start(); err == nil {
+			return s, nil
 		}
 	}
-	if lastErr != nil {
-		tb.Fatalf("starting PostgreSQL: %v", lastErr)
-	}
-	return s
+	return nil, fmt.Errorf("starting PostgreSQL: %v", err)
+}
+
+// Close stops the server at once (no clean shutdown: its data is thrown
+// away) and removes its folder.
+func (s *Server) Close() {
+	_ = s.stop("immediate")
+	os.RemoveAll(s.Dir)
 }
 
 // URL returns the connection URL of database name on s (trust
@@ -190,14 +209,13 @@ func (s *Server) command(name string, args ...string) *exec.Cmd {
 }
 
 // freePort returns a loopback TCP port free at the time of the call.
-func freePort(tb testing.TB) int {
-	tb.Helper()
+func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		tb.Fatal(err)
+		return 0, err
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func tail(s string, n int) string {
