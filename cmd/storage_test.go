@@ -66,6 +66,21 @@ func TestStorageMigrate(t *testing.T) {
 		t.Fatalf("the state directory holds no local certificates: %v", serials)
 	}
 
+	// An ACME account as certmagic keeps it, and what is the machine's own.
+	account := filepath.Join(dir, "acme", "acme-v02.api.letsencrypt.org-directory", "users", "ops@example.test", "ops.json")
+	for name, content := range map[string]string{
+		account:                                 `{"status":"valid"}`,
+		filepath.Join(dir, "locks", "x.lock"):   `{}`,
+		filepath.Join(dir, "acme", ".tmp-1234"): "half-written",
+	} {
+		if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	srv := pgtest.New(t)
 	url := srv.NewDatabase(t, "migrate")
 	out, _, err := runCmd(t, "storage", "migrate", "--from", dir, "--to", url)
@@ -93,6 +108,15 @@ func TestStorageMigrate(t *testing.T) {
 	}
 	if got := fingerprintOf(root); got != fingerprint {
 		t.Errorf("root fingerprint in the storage %s, in the state directory %s", got, fingerprint)
+	}
+	// ...the ACME account, and nothing of the machine's own.
+	if v, err := st.Load(t.Context(), "acme/acme-v02.api.letsencrypt.org-directory/users/ops@example.test/ops.json"); err != nil || string(v) != `{"status":"valid"}` {
+		t.Errorf("the ACME account in the storage: %q, %v", v, err)
+	}
+	for _, key := range []string{"locks", "certificates-status.json", "acme/.tmp-1234"} {
+		if st.Exists(t.Context(), key) {
+			t.Errorf("migrate copied %s, which belongs to the machine", key)
+		}
 	}
 	// ...and the same certificates, which certs --storage lists.
 	out, _, err = runCmd(t, "certs", "--storage", url, "--json")
