@@ -31,7 +31,7 @@ func runCA(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs := newFlagSet("ca", caUsage, stdout)
 	fs.StringVar(&stateDir, "state-dir", defaultStateDir(getenv), "`directory` holding the local CA, as given to serve")
 	var sf storageFlags
-	sf.define(fs, "storage")
+	sf.define(fs, "storage", storageReadUsage)
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func runCerts(ctx context.Context, args []string, getenv func(string) string, st
 	var asJSON bool
 	var sf storageFlags
 	fs := newFlagSet("certs", certsUsage, stdout)
-	sf.define(fs, "storage")
+	sf.define(fs, "storage", storageReadUsage)
 	fs.StringVar(&stateDir, "state-dir", defaultStateDir(getenv), "`directory` given to serve as --state-dir")
 	fs.BoolVar(&asJSON, "json", false, "print the state as JSON, for monitoring scripts")
 	if err := parseFlags(fs, args, getenv); err != nil {

@@ -24,13 +24,14 @@ type storageFlags struct {
 
 const (
 	storageUsage      = "shared storage `URL` of a cluster, postgres://user@host/db?sslmode=verify-full (no password in it: see --storage-password-file); empty keeps certificates in the state directory"
-	storagePassUsage  = "`file` holding the --storage database password alone (or use a libpq passfile, PGPASSFILE, or PGPASSWORD)"
+	storagePassUsage  = "`file` holding the storage database's password alone (or use a libpq passfile, PGPASSFILE, or PGPASSWORD)"
 	storagePassCredID = "storage-password"
+	storageReadUsage  = "read the shared storage at this `URL` (as given to serve --storage) instead of the state directory"
 )
 
 // define adds the flags to a plain flag set (certs, ca, storage migrate).
-func (s *storageFlags) define(fs *flag.FlagSet, urlName string) {
-	fs.StringVar(&s.url, urlName, "", storageUsage)
+func (s *storageFlags) define(fs *flag.FlagSet, urlName, urlUsage string) {
+	fs.StringVar(&s.url, urlName, "", urlUsage)
 	fs.StringVar(&s.passwordFile, "storage-password-file", "", storagePassUsage)
 }
 

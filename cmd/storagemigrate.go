@@ -51,7 +51,7 @@ func runStorageMigrate(ctx context.Context, args []string, getenv func(string) s
 	var to storageFlags
 	flags := newFlagSet("storage migrate", storageCmdUsage, stdout)
 	flags.StringVar(&from, "from", "", "state `directory` to copy, as given to serve --state-dir")
-	to.define(flags, "to")
+	to.define(flags, "to", "`URL` of the shared storage to copy into, as serve --storage will be given it (no password in it: see --storage-password-file)")
 	if err := parseFlags(flags, args, getenv); err != nil {
 		return err
 	}
