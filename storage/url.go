@@ -14,13 +14,6 @@ import (
 // of the machine can read (ps, systemctl cat), so dashbox refuses it.
 var ErrPasswordInURL = errors.New("the storage URL contains a password, which every user of the machine could read: remove it from the URL and put it in a password file, a libpq passfile (passfile=... in the URL, or PGPASSFILE) or PGPASSWORD")
 
-// IsPostgresURL reports whether s names a PostgreSQL database
-// (postgres:// or postgresql://).
-func IsPostgresURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql")
-}
-
 // CheckURL checks a storage URL without connecting: it must be a
 // postgres:// or postgresql:// URL and hold no password (ErrPasswordInURL).
 func CheckURL(s string) error {
