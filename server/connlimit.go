@@ -62,8 +62,11 @@ type connLimiter struct {
 	name    string // "https" or "http", for the log
 	max     int    // open connections in all
 	perAddr int    // open connections per client address (an IPv6 /64 counts as one); 0 = no cap
-	logger  *slog.Logger
-	now     func() time.Time
+	// balancers are PROXY protocol sources: their connections carry many
+	// clients, so they are not capped per address (only in all).
+	balancers []netip.Prefix
+	logger    *slog.Logger
+	now       func() time.Time
 
 	mu        sync.Mutex
 	open      map[*limitedConn]struct{}
@@ -141,6 +144,9 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 // first closes connections that do nothing.
 func (l *connLimiter) admit(c net.Conn) *limitedConn {
 	key := addrKey(c.RemoteAddr())
+	if len(l.balancers) > 0 && prefixesContain(l.balancers, c.RemoteAddr()) {
+		key = netip.Prefix{}
+	}
 	now := l.now()
 	l.mu.Lock()
 	var victims []*limitedConn
@@ -242,6 +248,9 @@ func (l *connLimiter) logRefusalsLocked(now time.Time) {
 func (l *connLimiter) ConnState(c net.Conn, state http.ConnState) {
 	if tc, ok := c.(*tls.Conn); ok {
 		c = tc.NetConn()
+	}
+	if pc, ok := c.(*proxyConn); ok {
+		c = pc.Conn
 	}
 	lc, ok := c.(*limitedConn)
 	if !ok || lc.l != l {

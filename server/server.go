@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -74,6 +75,14 @@ type Config struct {
 	// seconds (an address's own, from 3/4 of its share on). Zero means
 	// DefaultMaxConnections.
 	MaxConnections int
+	// ProxyProtocol lists the load balancers (addresses or prefixes) whose
+	// connections start with a PROXY protocol header (v1 or v2) carrying
+	// the client's address, which then is the request's RemoteAddr (access
+	// log, allow list, login limiter). A connection from them without a
+	// header, or with one from any other address, is closed. Their
+	// connections count toward MaxConnections but not per address. Empty
+	// means no PROXY protocol: a header is not looked for.
+	ProxyProtocol []netip.Prefix
 }
 
 // Listeners holds the bound sockets. Listen binds them; Serve serves them
@@ -163,7 +172,9 @@ func (l *Listeners) Serve(ctx context.Context, cfg Config) error {
 	if cfg.MaxConnections <= 0 {
 		cfg.MaxConnections = DefaultMaxConnections
 	}
-	httpsLn := newConnLimiter(l.https, "https", cfg.MaxConnections, logger)
+	httpsLimit := newConnLimiter(l.https, "https", cfg.MaxConnections, logger)
+	httpsLimit.balancers = cfg.ProxyProtocol
+	httpsLn := withProxyProtocol(httpsLimit, cfg.ProxyProtocol, logger)
 	if n, ok := openFileLimit(); ok && n < uint64(fdsNeeded(cfg.MaxConnections, l.http != nil)) {
 		// Past the limit, accept fails (EMFILE) and net/http retries
 		// with pauses: the listener stalls instead of refusing.
@@ -179,7 +190,7 @@ func (l *Listeners) Serve(ctx context.Context, cfg Config) error {
 		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          errorLog,
-		ConnState:         httpsLn.ConnState,
+		ConnState:         httpsLimit.ConnState,
 	}
 	servers := []*http.Server{httpsSrv}
 	limiters := []*connLimiter{httpsLn}
@@ -190,7 +201,9 @@ func (l *Listeners) Serve(ctx context.Context, cfg Config) error {
 		if h == nil {
 			h = NewRedirectHandler(l.HTTPSPort())
 		}
-		httpLn := newConnLimiter(l.http, "http", cfg.MaxConnections, logger)
+		httpLimit := newConnLimiter(l.http, "http", cfg.MaxConnections, logger)
+		httpLimit.balancers = cfg.ProxyProtocol
+		httpLn := withProxyProtocol(httpLimit, cfg.ProxyProtocol, logger)
 		srv := &http.Server{
 			Handler:           h,
 			ReadHeaderTimeout: ReadHeaderTimeout,
@@ -199,7 +212,7 @@ func (l *Listeners) Serve(ctx context.Context, cfg Config) error {
 			IdleTimeout:       IdleTimeout,
 			MaxHeaderBytes:    MaxHeaderBytes,
 			ErrorLog:          errorLog,
-			ConnState:         httpLn.ConnState,
+			ConnState:         httpLimit.ConnState,
 		}
 		servers = append(servers, srv)
 		limiters = append(limiters, httpLn)
