@@ -59,7 +59,8 @@ Access:
   password check per CPU at once, logins get 503 with Retry-After: 1.
   --allow limits every path but /healthz to clients of the given networks;
   others get 403. Client addresses are the connections': no X-Forwarded-For
-  is believed.
+  is believed. Behind a TCP load balancer, --proxy-protocol names it: the
+  client address then comes from its PROXY protocol header (docs/cluster.md).
 
 Metrics:
   --metrics-addr serves Prometheus metrics at /metrics on a listener of its
@@ -96,11 +97,15 @@ type serveConfig struct {
 	metricsAddr     string
 	metricsPublic   bool
 	oidc            oidcConfig
+	proxyProtocol   listFlag
 
 	// DNS-01 and External Account Binding (dns01.go).
 	acmeExtraConfig
 	// check is --check: validate and exit (checkServe), without serving.
 	check bool
+
+	// proxySources are the balancers of proxyProtocol, parsed by validate.
+	proxySources []netip.Prefix
 
 	// allowNets are the networks of allow, parsed by validate.
 	allowNets []netip.Prefix
@@ -158,6 +163,7 @@ func parseServeFlags(args []string, getenv func(string) string, stdout io.Writer
 	fs.BoolVar(&cfg.metricsPublic, "metrics-public", false, "also serve /metrics on the HTTPS port, behind --allow and the login (one of them is required)")
 	fs.BoolVar(&cfg.check, "check", false, "check the flags, the files they name, the state directory and the certificates, then exit 0 or with serve's error, without binding or serving")
 	fs.own["check"] = true // never written into the unit
+	fs.Var(&cfg.proxyProtocol, "proxy-protocol", proxyProtocolUsage)
 	if own != nil {
 		serve := map[string]bool{}
 		fs.VisitAll(func(f *flag.Flag) { serve[f.Name] = true })
@@ -235,6 +241,11 @@ func (c *serveConfig) validate() error {
 	if err := c.storage.validate("storage"); err != nil {
 		return err
 	}
+	sources, err := proxySources(c.proxyProtocol)
+	if err != nil {
+		return err
+	}
+	c.proxySources = sources
 	return c.validateCertificates()
 }
 
@@ -505,6 +516,7 @@ func runServe(ctx context.Context, opts Options, args []string, getenv func(stri
 		HTTPHandler:     server.NewHTTPHandler(ln.HTTPSPort(), accessLogW, certs.HTTPChallengeHandler, cfg.allowNets),
 		ShutdownTimeout: cfg.shutdownTimeout,
 		MaxConnections:  cfg.maxConnections,
+		ProxyProtocol:   cfg.proxySources,
 		Logger:          logger,
 		OnTLSHandshake:  mx.onTLSHandshake(),
 		OnServing: func() {
