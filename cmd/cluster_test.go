@@ -1,0 +1,197 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dashbox/dashbox/internal/haproxytest"
+)
+
+// Several dashbox instances behind HAProxy, sharing one certmagic storage
+// (a state directory they all use, as on a shared file system). Each runs
+// in-process on its own loopback address, 127.0.0.2, .3, .4, ...
+
+// clusterInstance is one started member of a cluster.
+type clusterInstance struct {
+	*dashbox
+	accessLog string
+}
+
+// startCluster starts n instances at the same moment, all with args (and
+// --state-dir shared), instance i on 127.0.0.(2+i) with its own access log,
+// and waits until every one serves.
+func startCluster(t *testing.T, n int, stateDir string, args ...string) []*clusterInstance {
+	t.Helper()
+	logDir := t.TempDir()
+	type started struct {
+		line string
+		err  error
+	}
+	members := make([]*clusterInstance, n)
+	results := make([]chan started, n)
+	for i := range n {
+		ip := fmt.Sprintf("127.0.0.%d", 2+i)
+		m := &clusterInstance{
+			dashbox:   &dashbox{logs: newLineBuffer(), stdout: newLineBuffer(), stateDir: stateDir},
+			accessLog: filepath.Join(logDir, fmt.Sprintf("access-%d.log", i)),
+		}
+		full := append([]string{"dashbox", "serve", "--https-addr", ip + ":0", "--http-addr", ip + ":0",
+			"--log-format", "json", "--state-dir", stateDir, "--access-log", m.accessLog}, args...)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		var runErr error
+		go func() { runErr = run(ctx, full, noEnv, m.stdout, m.logs); close(done) }()
+		m.stop = func() error { cancel(); <-done; return runErr }
+		t.Cleanup(func() { m.stop() })
+		results[i] = make(chan started, 1)
+		go func() {
+			line, err := m.logs.waitFor(`"msg":"serving"`, done)
+			results[i] <- started{line, err}
+		}()
+		members[i] = m
+	}
+	for i, m := range members {
+		r := <-results[i]
+		if r.err != nil {
+			t.Fatalf("instance %d did not start: %v\nlogs:\n%s", i, r.err, m.logs)
+		}
+		var ev struct{ HTTPS, HTTP string }
+		if err := json.Unmarshal([]byte(r.line), &ev); err != nil {
+			t.Fatal(err)
+		}
+		m.httpsAddr, m.httpAddr = ev.HTTPS, ev.HTTP
+	}
+	return members
+}
+
+// proxyV2Header is the PROXY protocol v2 header HAProxy would send for a
+// client at src.
+func proxyV2Header(src, dst netip.AddrPort) []byte {
+	var b bytes.Buffer
+	b.WriteString("\r\n\r\n\x00\r\nQUIT\n\x21\x11")
+	binary.Write(&b, binary.BigEndian, uint16(12))
+	s, d := src.Addr().As4(), dst.Addr().As4()
+	b.Write(s[:])
+	b.Write(d[:])
+	binary.Write(&b, binary.BigEndian, src.Port())
+	binary.Write(&b, binary.BigEndian, dst.Port())
+	return b.Bytes()
+}
+
+// clusterClient returns an HTTPS client whose connections come from the
+// loopback address ip, trusting roots, one connection per request.
+func clusterClient(ip string, roots *x509.CertPool, serverName string, sessions tls.ClientSessionCache) *http.Client {
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 10 * time.Second}
+	return &http.Client{
+		Transport: &http.Transport{
+			DialContext:       dialer.DialContext,
+			TLSClientConfig:   &tls.Config{RootCAs: roots, ServerName: serverName, ClientSessionCache: sessions},
+			DisableKeepAlives: true,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       30 * time.Second,
+	}
+}
+
+// TestClusterBehindHAProxy: three instances behind HAProxy in TCP mode
+// with PROXY protocol v2 and health checks on /healthz. Requests reach
+// every instance, each access log records the client's own address (not
+// HAProxy's), all instances chain to one root; a PROXY header from an
+// address not listed is refused, and so is a listed balancer's connection
+// without one.
+func TestClusterBehindHAProxy(t *testing.T) {
+	state := t.TempDir()
+	members := startCluster(t, 3, state, "--acme=false", "--proxy-protocol", "127.0.0.1")
+	var servers []string
+	for _, m := range members {
+		servers = append(servers, m.httpsAddr)
+	}
+	lb := haproxytest.Start(t, haproxytest.Options{Servers: servers, ProxyProtocol: true, HealthCheck: true})
+	lb.WaitUp(t, 30*time.Second)
+
+	roots := mustRootPool(t, state)
+	client := clusterClient("127.0.0.9", roots, "localhost", nil)
+	for i := range 6 {
+		resp, err := client.Get("https://" + lb.Addr + "/healthz")
+		if err != nil {
+			t.Fatalf("request %d through HAProxy: %v", i, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("request %d through HAProxy: %s", i, resp.Status)
+		}
+	}
+	// Round robin: two requests each. Health checks come from HAProxy's
+	// own address (127.0.0.1); the client's from 127.0.0.9.
+	for i, m := range members {
+		poll(t, fmt.Sprintf("instance %d's access log to show the client", i), func() bool {
+			return clientLines(m.accessLog, "127.0.0.9") >= 2
+		})
+	}
+
+	// The client verified every instance's chain against the one root in
+	// the shared storage. A connection from the listed balancer's address
+	// without a PROXY header is closed.
+	for i, m := range members {
+		c, err := tls.Dial("tcp", m.httpsAddr, &tls.Config{RootCAs: roots, ServerName: "localhost"})
+		if err == nil {
+			c.Close()
+			t.Errorf("instance %d: a connection from the listed balancer without a PROXY header was served", i)
+		}
+	}
+
+	// From an address not listed: a header is refused, none is fine.
+	header := proxyV2Header(netip.MustParseAddrPort("203.0.113.5:1234"), netip.MustParseAddrPort(members[0].httpsAddr))
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.10")}, Timeout: 5 * time.Second}
+	raw, err := dialer.Dial("tcp", members[0].httpsAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw.Write(header)
+	tc := tls.Client(raw, &tls.Config{RootCAs: roots, ServerName: "localhost"})
+	tc.SetDeadline(time.Now().Add(10 * time.Second))
+	if err := tc.Handshake(); err == nil {
+		t.Error("a PROXY header from 127.0.0.10, not listed, was accepted")
+	}
+	tc.Close()
+	direct := clusterClient("127.0.0.10", roots, "localhost", nil)
+	resp, err := direct.Get("https://" + members[0].httpsAddr + "/healthz")
+	if err != nil {
+		t.Fatalf("a direct client without a header: %v", err)
+	}
+	resp.Body.Close()
+	poll(t, "the direct client in the access log", func() bool {
+		return clientLines(members[0].accessLog, "127.0.0.10") >= 1
+	})
+	if got := members[0].logs.String(); !strings.Contains(got, "PROXY protocol header refused") {
+		t.Errorf("instance 0 did not log the refused header:\n%s", got)
+	}
+}
+
+// clientLines counts the lines of an access log (combined format) of
+// requests from ip.
+func clientLines(accessLog, ip string) int {
+	data, _ := os.ReadFile(accessLog)
+	n := 0
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, ip+" - ") {
+			n++
+		}
+	}
+	return n
+}
