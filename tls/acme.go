@@ -390,8 +390,13 @@ func (m *Manager) obtainWithRetry(ctx context.Context, name string) {
 			}
 			// ObtainCertSync does nothing when the state directory already
 			// has the files, so a damaged certificate never fixes itself.
-			err = fmt.Errorf("the certificate in the state directory cannot be used (%w): delete %s to obtain a new one",
-				err, filepath.Join(m.storage.Path, filepath.FromSlash(certmagic.StorageKeys.CertsSitePrefix(m.acmeIssuer.IssuerKey(), name))))
+			prefix := certmagic.StorageKeys.CertsSitePrefix(m.acmeIssuer.IssuerKey(), name)
+			if m.stateFS != nil {
+				err = fmt.Errorf("the certificate in the state directory cannot be used (%w): delete %s to obtain a new one",
+					err, filepath.Join(m.stateFS.Path, filepath.FromSlash(prefix)))
+			} else {
+				err = fmt.Errorf("the certificate in the certificate storage cannot be used (%w): delete the keys under %s to obtain a new one", err, prefix)
+			}
 		}
 		if ctx.Err() != nil {
 			return

@@ -42,9 +42,9 @@ type leafFiles struct {
 func (m *Manager) localLeafFiles(name string) leafFiles {
 	issuer := m.ca.IssuerKey()
 	return leafFiles{
-		cert: m.storage.Filename(certmagic.StorageKeys.SiteCert(issuer, name)),
-		key:  m.storage.Filename(certmagic.StorageKeys.SitePrivateKey(issuer, name)),
-		meta: m.storage.Filename(certmagic.StorageKeys.SiteMeta(issuer, name)),
+		cert: m.stateFS.Filename(certmagic.StorageKeys.SiteCert(issuer, name)),
+		key:  m.stateFS.Filename(certmagic.StorageKeys.SitePrivateKey(issuer, name)),
+		meta: m.stateFS.Filename(certmagic.StorageKeys.SiteMeta(issuer, name)),
 	}
 }
 
@@ -61,6 +61,9 @@ func (m *Manager) localLeafFiles(name string) leafFiles {
 // so a dashbox sharing the state directory that is writing a new
 // certificate right now is not mistaken for damage.
 func (m *Manager) healLocalLeaf(ctx context.Context, name string) error {
+	if m.stateFS == nil {
+		return nil // a shared storage's keys are not files to set aside
+	}
 	files := m.localLeafFiles(name)
 	if checkLocalLeaf(files, name, m.ca.root) == nil {
 		return nil
@@ -91,6 +94,9 @@ func (m *Manager) healLocalLeaf(ctx context.Context, name string) error {
 // that is saving this certificate right now may see it set aside, which
 // costs one more local issue and nothing else.
 func (m *Manager) healDueLeaf(name string) {
+	if m.stateFS == nil {
+		return
+	}
 	files := m.localLeafFiles(name)
 	damage := checkLocalLeaf(files, name, m.ca.root)
 	if damage == nil {

@@ -70,7 +70,8 @@ const (
 // Browsers trust its certificates once the root (RootPEM, or the file at
 // RootPath) is installed in their trust store.
 type LocalCA struct {
-	dir    string // absolute path of <state>/ca
+	dir    string // absolute path of <state>/ca; "" for a CA in a shared storage
+	stored string // for a CA in a shared storage: where its root is, for messages
 	root   *x509.Certificate
 	key    crypto.Signer
 	pem    []byte
@@ -190,6 +191,20 @@ func loadLocalCA(dir string, logger *slog.Logger) (*LocalCA, error) {
 		return nil, fmt.Errorf("cannot read local CA key %s: %v: fix the permissions of the state directory", keyPath, unwrapPathError(keyErr))
 	}
 
+	ca, err := parseLocalCA(certPEM, keyPEM, certPath, keyPath, damaged, logger)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(keyPath); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		logger.Warn("local CA key is readable by other users; restrict it", "file", keyPath, "mode", fmt.Sprintf("%04o", fi.Mode().Perm()), "fix", "chmod 0600 "+keyPath)
+	}
+	ca.dir = dir
+	return ca, nil
+}
+
+// parseLocalCA checks a CA's certificate and key, called certPath and
+// keyPath in errors; damaged makes the error of a damaged one.
+func parseLocalCA(certPEM, keyPEM []byte, certPath, keyPath string, damaged func(file, problem string) error, logger *slog.Logger) (*LocalCA, error) {
 	block, _ := pem.Decode(certPEM)
 	if block == nil || block.Type != "CERTIFICATE" {
 		return nil, damaged(certPath, "is corrupt (no complete PEM CERTIFICATE block)")
@@ -215,12 +230,8 @@ func loadLocalCA(dir string, logger *slog.Logger) (*LocalCA, error) {
 		return nil, fmt.Errorf("local CA root %s expired on %s: delete it and %s to create a new CA (browsers must then trust the new root)",
 			certPath, root.NotAfter.UTC().Format(time.DateOnly), keyPath)
 	}
-	if fi, err := os.Stat(keyPath); err == nil && fi.Mode().Perm()&0o077 != 0 {
-		logger.Warn("local CA key is readable by other users; restrict it", "file", keyPath, "mode", fmt.Sprintf("%04o", fi.Mode().Perm()), "fix", "chmod 0600 "+keyPath)
-	}
 
 	return &LocalCA{
-		dir:      dir,
 		root:     root,
 		key:      key,
 		pem:      pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.Raw}),
@@ -274,13 +285,49 @@ func createLocalCA(stateDir, dir string) error {
 		}
 	}
 
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	certPEM, keyPEM, err := newRootPEM()
 	if err != nil {
 		return fail(err)
 	}
+
+	tmp, err := os.MkdirTemp(stateDir, caTempPrefix) // mode 0700
+	if err != nil {
+		return fail(unwrapPathError(err))
+	}
+	defer os.RemoveAll(tmp) // a no-op once renamed
+	if err := writeFileSync(filepath.Join(tmp, rootKeyName), keyPEM); err != nil {
+		return fail(err)
+	}
+	if err := writeFileSync(filepath.Join(tmp, rootCertName), certPEM); err != nil {
+		return fail(err)
+	}
+	if err := syncDir(tmp); err != nil {
+		return fail(err)
+	}
+	// An empty dir is what an operator leaves after deleting both files to
+	// start over; os.Remove refuses a non-empty one, so nothing is lost.
+	if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("cannot create local CA: %s holds other files but no CA: move them away, or restore root.crt and root.key from a backup", dir)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return fail(err)
+	}
+	if err := syncDir(stateDir); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// newRootPEM makes a new root: an ECDSA P-256 key and a self-signed
+// certificate valid for rootLifetime, both PEM.
+func newRootPEM() (certPEM, keyPEM []byte, err error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
 	serial, err := randomSerial()
 	if err != nil {
-		return fail(err)
+		return nil, nil, err
 	}
 	now := time.Now()
 	subject := pkix.Name{
@@ -305,39 +352,15 @@ func createLocalCA(stateDir, dir string) error {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		return fail(err)
+		return nil, nil, err
 	}
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		return fail(err)
+		return nil, nil, err
 	}
 
-	tmp, err := os.MkdirTemp(stateDir, caTempPrefix) // mode 0700
-	if err != nil {
-		return fail(unwrapPathError(err))
-	}
-	defer os.RemoveAll(tmp) // a no-op once renamed
-	if err := writeFileSync(filepath.Join(tmp, rootKeyName), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})); err != nil {
-		return fail(err)
-	}
-	if err := writeFileSync(filepath.Join(tmp, rootCertName), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})); err != nil {
-		return fail(err)
-	}
-	if err := syncDir(tmp); err != nil {
-		return fail(err)
-	}
-	// An empty dir is what an operator leaves after deleting both files to
-	// start over; os.Remove refuses a non-empty one, so nothing is lost.
-	if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("cannot create local CA: %s holds other files but no CA: move them away, or restore root.crt and root.key from a backup", dir)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		return fail(err)
-	}
-	if err := syncDir(stateDir); err != nil {
-		return fail(err)
-	}
-	return nil
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), nil
 }
 
 // writeFileSync creates name (which must not exist) with mode 0600 and
@@ -402,7 +425,7 @@ func (ca *LocalCA) Issue(ctx context.Context, csr *x509.CertificateRequest) (*ce
 	}
 	if !now.Before(notAfter) {
 		return nil, fmt.Errorf("local CA root %s expired on %s: delete %s and %s to create a new CA (browsers must then trust the new root)",
-			ca.RootPath(), ca.root.NotAfter.UTC().Format(time.DateOnly), ca.RootPath(), filepath.Join(ca.dir, rootKeyName))
+			ca.RootPath(), ca.root.NotAfter.UTC().Format(time.DateOnly), ca.RootPath(), ca.keyPath())
 	}
 	serial, err := randomSerial()
 	if err != nil {
@@ -459,8 +482,22 @@ func (ca *LocalCA) IssuerKey() string {
 // their trust stores.
 func (ca *LocalCA) RootPEM() []byte { return bytes.Clone(ca.pem) }
 
-// RootPath returns the absolute path of the root certificate file.
-func (ca *LocalCA) RootPath() string { return filepath.Join(ca.dir, rootCertName) }
+// RootPath returns the absolute path of the root certificate file, or,
+// for a CA kept in a shared storage (OpenSharedCA), where it is there.
+func (ca *LocalCA) RootPath() string {
+	if ca.dir == "" {
+		return ca.stored
+	}
+	return filepath.Join(ca.dir, rootCertName)
+}
+
+// keyPath is where the root's key is, for messages.
+func (ca *LocalCA) keyPath() string {
+	if ca.dir == "" {
+		return strings.Replace(ca.stored, caCertKey, caKeyKey, 1)
+	}
+	return filepath.Join(ca.dir, rootKeyName)
+}
 
 // Fingerprint returns the SHA-256 fingerprint of the root certificate as
 // upper-case hex pairs joined by colons, the form

@@ -52,6 +52,15 @@ type Config struct {
 	// localhost, the loopback addresses and the host name.
 	Files *FilesConfig
 
+	// Storage, when not nil, holds the local CA, the certificates, the
+	// ACME account, challenge answers and the TLS session-ticket keys
+	// instead of StateDir: dashbox instances sharing one storage form a
+	// cluster (one local root, one ACME order per name, sessions resumed
+	// on any instance). StateDir still holds each instance's own status
+	// file. Nil means the state directory, as a certmagic.FileStorage,
+	// which is a cluster storage too for instances that share the folder.
+	Storage certmagic.Storage
+
 	// Logger receives the package's logs and certmagic's. Nil discards them.
 	Logger *slog.Logger
 
@@ -79,6 +88,14 @@ type Tuning struct {
 	// FilePollInterval replaces DefaultFilePollInterval, how often the
 	// certificate files are checked for a replacement.
 	FilePollInterval time.Duration
+
+	// TicketKeyRotation replaces TicketKeyRotation, how often the shared
+	// TLS session-ticket keys are rotated.
+	TicketKeyRotation time.Duration
+
+	// TicketKeyPoll replaces the minute between reads of the shared
+	// session-ticket keys (to pick up another instance's rotation).
+	TicketKeyPoll time.Duration
 }
 
 // Manager serves TLS certificates for a fixed set of names, obtaining and
@@ -86,7 +103,10 @@ type Tuning struct {
 type Manager struct {
 	ca      *LocalCA
 	cache   *certmagic.Cache
-	storage *certmagic.FileStorage
+	storage certmagic.Storage
+	// stateFS is storage when that is the state directory, nil for a
+	// Config.Storage: damaged files are set aside only there.
+	stateFS *certmagic.FileStorage
 	local   *certmagic.Config // certificates from the local CA
 	names   []string
 	logger  *slog.Logger
@@ -104,6 +124,8 @@ type Manager struct {
 	// alpnChallenge is whether the ACME CA may validate names with
 	// TLS-ALPN-01: only then is ALPN acme-tls/1 offered and answered.
 	alpnChallenge bool
+
+	tickets *ticketKeys // session-ticket keys shared through storage
 
 	files      *certFiles // nil without certificate files
 	fileDomain map[string]bool
@@ -176,7 +198,19 @@ func newManager(ctx context.Context, cfg Config, opts managerOptions) (*Manager,
 		}
 	}
 
-	ca, err := OpenLocalCA(ctx, cfg.StateDir, logger)
+	stateDir, err := filepath.Abs(cfg.StateDir)
+	if err != nil {
+		return nil, fmt.Errorf("state directory %s: %v", cfg.StateDir, err)
+	}
+	var ca *LocalCA
+	storage, stateFS := cfg.Storage, (*certmagic.FileStorage)(nil)
+	if storage == nil {
+		stateFS = &certmagic.FileStorage{Path: stateDir}
+		storage = stateFS
+		ca, err = OpenLocalCA(ctx, stateDir, logger)
+	} else {
+		ca, err = OpenSharedCA(ctx, storage, logger)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -194,13 +228,20 @@ func newManager(ctx context.Context, cfg Config, opts managerOptions) (*Manager,
 		tuning:     cfg.Tuning,
 		opts:       opts,
 		onACME:     cfg.OnACMEAttempt,
-		storage:    &certmagic.FileStorage{Path: filepath.Dir(ca.dir)}, // absolute
-		status:     newStatusBook(filepath.Dir(ca.dir), logger),
+		storage:    storage,
+		stateFS:    stateFS,
+		status:     newStatusBook(stateDir, logger),
 		acmeNames:  map[string]bool{},
 		files:      files,
 		fileDomain: map[string]bool{},
 	}
 	m.ctx, m.cancel = context.WithCancel(ctx)
+	m.tickets = newTicketKeys(ctx, storage, cfg.Tuning.TicketKeyRotation, logger)
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		m.tickets.run(m.ctx, cfg.Tuning.TicketKeyPoll)
+	}()
 
 	// Which issuer serves each name.
 	var localNames, acmeNames []string
@@ -367,7 +408,8 @@ func (m *Manager) configFor(name string) *certmagic.Config {
 }
 
 // TLSConfig returns a new TLS server config that serves the managed
-// certificates: TLS 1.2 and 1.3 only, TLS 1.2 restricted to forward-secret
+// certificates, with session tickets every instance sharing the storage
+// can resume: TLS 1.2 and 1.3 only, TLS 1.2 restricted to forward-secret
 // AEAD suites, ALPN "h2" and "http/1.1", then "acme-tls/1" (which answers
 // TLS-ALPN-01 challenges) only if the ACME CA may use that challenge. A
 // name dashbox does not serve fails the handshake. Each call returns a
@@ -378,6 +420,8 @@ func (m *Manager) TLSConfig() *cryptotls.Config {
 		cfg.NextProtos = slices.DeleteFunc(cfg.NextProtos, func(p string) bool { return p == acmeTLSProto })
 	}
 	cfg.GetCertificate = m.getCertificate
+	// Session tickets with the keys every instance on the storage shares.
+	cfg.WrapSession, cfg.UnwrapSession = m.tickets.wrap, m.tickets.unwrap
 	return cfg
 }
 
