@@ -181,6 +181,25 @@ func TestClusterBehindHAProxy(t *testing.T) {
 	if got := members[0].logs.String(); !strings.Contains(got, "PROXY protocol header refused") {
 		t.Errorf("instance 0 did not log the refused header:\n%s", got)
 	}
+
+	// A session ticket from one instance resumes on the others.
+	sessions := tls.NewLRUClientSessionCache(8)
+	for i, m := range members {
+		c, err := (&tls.Dialer{NetDialer: dialer, Config: &tls.Config{RootCAs: roots, ServerName: "localhost", ClientSessionCache: sessions}}).Dial("tcp", m.httpsAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tc := c.(*tls.Conn)
+		// A request and its response carry the TLS 1.3 ticket over.
+		tc.SetDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(tc, "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+		io.Copy(io.Discard, tc)
+		resumed := tc.ConnectionState().DidResume
+		tc.Close()
+		if i > 0 && !resumed {
+			t.Errorf("instance %d did not resume the session instance %d's ticket opened", i, i-1)
+		}
+	}
 }
 
 // clientLines counts the lines of an access log (combined format) of
