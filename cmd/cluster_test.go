@@ -35,6 +35,11 @@ type clusterInstance struct {
 // --state-dir shared), instance i on 127.0.0.(2+i) with its own access log,
 // and waits until every one serves.
 func startCluster(t *testing.T, n int, stateDir string, args ...string) []*clusterInstance {
+	return startClusterWith(t, n, stateDir, func(int) []string { return args })
+}
+
+// startClusterWith is startCluster with each instance's own arguments.
+func startClusterWith(t *testing.T, n int, stateDir string, args func(i int) []string) []*clusterInstance {
 	t.Helper()
 	logDir := t.TempDir()
 	type started struct {
@@ -50,7 +55,7 @@ func startCluster(t *testing.T, n int, stateDir string, args ...string) []*clust
 			accessLog: filepath.Join(logDir, fmt.Sprintf("access-%d.log", i)),
 		}
 		full := append([]string{"dashbox", "serve", "--https-addr", ip + ":0", "--http-addr", ip + ":0",
-			"--log-format", "json", "--state-dir", stateDir, "--access-log", m.accessLog}, args...)
+			"--log-format", "json", "--state-dir", stateDir, "--access-log", m.accessLog}, args(i)...)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		var runErr error

@@ -457,6 +457,15 @@ func (m *Manager) getCertificate(hello *cryptotls.ClientHelloInfo) (*cryptotls.C
 			return c, nil
 		}
 	}
+	if m.answersChallenge(hello) {
+		// The ACME config, not the local one: certmagic looks for the
+		// answers of challenges another instance of the cluster started
+		// in the storage under its issuers' keys, and only the ACME
+		// config has the ACME issuer (the local one finds nothing, and
+		// the validation fails whenever the balancer sends it to an
+		// instance that did not place the order).
+		return m.acme.GetCertificate(hello)
+	}
 	cert, err := m.local.GetCertificate(hello)
 	if err != nil {
 		if m.files != nil && hello.ServerName == "" {

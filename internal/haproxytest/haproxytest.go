@@ -38,6 +38,10 @@ type Options struct {
 	// means 127.0.0.1.
 	Source string
 
+	// Addr is the frontend's address; empty means a free port on
+	// 127.0.0.1.
+	Addr string
+
 	// Binary is the haproxy binary; empty means "haproxy" on $PATH, else
 	// /usr/sbin/haproxy.
 	Binary string
@@ -79,7 +83,11 @@ func Start(tb testing.TB, opts Options) *HAProxy {
 	var lastErr error
 	// A port found free may be taken before haproxy binds it: retry.
 	for range 5 {
-		h := &HAProxy{dir: dir, Addr: freeAddr(tb), Config: filepath.Join(dir, "haproxy.cfg")}
+		addr := opts.Addr
+		if addr == "" {
+			addr = freeAddr(tb)
+		}
+		h := &HAProxy{dir: dir, Addr: addr, Config: filepath.Join(dir, "haproxy.cfg")}
 		if err := os.WriteFile(h.Config, []byte(h.config(opts, source)), 0o600); err != nil {
 			tb.Fatal(err)
 		}

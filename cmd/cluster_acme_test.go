@@ -1,0 +1,130 @@
+package cmd
+
+import (
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dashbox/dashbox/internal/haproxytest"
+)
+
+// freePortOn returns a TCP port free on the loopback address ip a moment
+// ago.
+func freePortOn(t *testing.T, ip string) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestClusterOneACMEOrder: three instances started at the same moment on
+// one storage, behind HAProxy (PROXY protocol v2) on the ports Pebble
+// validates, place exactly one ACME order for their name, wherever
+// Pebble's validation lands, and all serve the same certificate.
+func TestClusterOneACMEOrder(t *testing.T) {
+	p := startPebble(t, pebbleOptions{})
+	const n = 3
+	https, http := make([]string, n), make([]string, n)
+	for i := range n {
+		ip := fmt.Sprintf("127.0.0.%d", 2+i)
+		https[i] = net.JoinHostPort(ip, strconv.Itoa(freePortOn(t, ip)))
+		http[i] = net.JoinHostPort(ip, strconv.Itoa(freePortOn(t, ip)))
+	}
+	// The balancer first: the instances order at once.
+	haproxytest.Start(t, haproxytest.Options{Addr: "127.0.0.1:" + strconv.Itoa(p.httpPort), Servers: http, ProxyProtocol: true})
+	haproxytest.Start(t, haproxytest.Options{Addr: "127.0.0.1:" + strconv.Itoa(p.tlsPort), Servers: https, ProxyProtocol: true})
+
+	// Real processes: in-process instances would share certmagic's
+	// in-memory challenge answers, and never need the storage's.
+	members := startClusterProcesses(t, n, t.TempDir(), func(i int) []string {
+		return []string{"--https-addr", https[i], "--http-addr", http[i], "--proxy-protocol", "127.0.0.1",
+			"--acme-ca", p.directoryURL(), "--acme-ca-root", p.rootFile, "--domain", "dash.test"}
+	})
+	roots := p.roots(t)
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.12")}, Timeout: 5 * time.Second}
+	serials := make([]string, n)
+	for i, m := range members {
+		poll(t, fmt.Sprintf("instance %d to serve Pebble's certificate for dash.test", i), func() bool {
+			c, err := tls.DialWithDialer(dialer, "tcp", m.httpsAddr, &tls.Config{RootCAs: roots, ServerName: "dash.test"})
+			if err != nil {
+				return false
+			}
+			defer c.Close()
+			serials[i] = c.ConnectionState().PeerCertificates[0].SerialNumber.String()
+			return true
+		})
+	}
+	if orders := p.newOrders(); orders != 1 {
+		t.Errorf("Pebble received %d orders for dash.test from three instances; want exactly 1", orders)
+	}
+	for i := range n {
+		if serials[i] != serials[0] {
+			t.Errorf("instance %d serves serial %s, instance 0 %s: want one certificate", i, serials[i], serials[0])
+		}
+	}
+	if t.Failed() {
+		for i, m := range members {
+			t.Logf("instance %d log:\n%s", i, m.logs)
+		}
+	}
+}
+
+// clusterProcess is one instance of a cluster run as the dashbox binary.
+type clusterProcess struct {
+	cmd       *exec.Cmd
+	logs      *lineBuffer
+	done      chan struct{}
+	httpsAddr string
+}
+
+// startClusterProcesses starts n dashbox processes at the same moment on
+// one state directory, instance i with args(i), and waits until each
+// serves. They are killed when the test ends.
+func startClusterProcesses(t *testing.T, n int, stateDir string, args func(i int) []string) []*clusterProcess {
+	t.Helper()
+	bin := mustBinary(t)
+	home := t.TempDir()
+	ps := make([]*clusterProcess, n)
+	for i := range n {
+		full := append([]string{"serve", "--log-format", "json", "--state-dir", stateDir, "--access-log", "off"}, args(i)...)
+		p := &clusterProcess{cmd: exec.Command(bin, full...), logs: newLineBuffer(), done: make(chan struct{})}
+		p.cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + home}
+		p.cmd.Stderr = p.logs
+		if err := p.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() { p.cmd.Wait(); close(p.done) }()
+		t.Cleanup(func() { p.kill(syscall.SIGTERM) })
+		ps[i] = p
+	}
+	for i, p := range ps {
+		line, err := p.logs.waitFor(`"msg":"serving"`, p.done)
+		if err != nil {
+			t.Fatalf("instance %d did not start: %v\n%s", i, err, p.logs)
+		}
+		var ev struct{ HTTPS string }
+		json.Unmarshal([]byte(line), &ev)
+		p.httpsAddr = ev.HTTPS
+	}
+	return ps
+}
+
+// kill sends sig and waits for the process to end (SIGKILL after 15 s).
+func (p *clusterProcess) kill(sig syscall.Signal) {
+	p.cmd.Process.Signal(sig)
+	select {
+	case <-p.done:
+	case <-time.After(15 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+	}
+}
