@@ -7,6 +7,7 @@ import (
 	"net"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -126,5 +127,69 @@ func (p *clusterProcess) kill(sig syscall.Signal) {
 	case <-time.After(15 * time.Second):
 		p.cmd.Process.Kill()
 		<-p.done
+	}
+}
+
+// TestClusterLostLockHolder: the instance holding a name's order lock is
+// killed (SIGKILL) in the middle of the order; another instance completes
+// it once the dead holder's lock lapses, and all survivors serve that
+// certificate. The challenge ports open only after the kill, so the
+// holder cannot have finished.
+func TestClusterLostLockHolder(t *testing.T) {
+	p := startPebble(t, pebbleOptions{})
+	const n = 3
+	https, http := make([]string, n), make([]string, n)
+	for i := range n {
+		ip := fmt.Sprintf("127.0.0.%d", 2+i)
+		https[i] = net.JoinHostPort(ip, strconv.Itoa(freePortOn(t, ip)))
+		http[i] = net.JoinHostPort(ip, strconv.Itoa(freePortOn(t, ip)))
+	}
+	members := startClusterProcesses(t, n, t.TempDir(), func(i int) []string {
+		return []string{"--https-addr", https[i], "--http-addr", http[i], "--proxy-protocol", "127.0.0.1",
+			"--acme-ca", p.directoryURL(), "--acme-ca-root", p.rootFile, "--domain", "dash.test"}
+	})
+	holder := -1
+	poll(t, "an instance to start solving the order's challenge", func() bool {
+		for i, m := range members {
+			if strings.Contains(m.logs.String(), `"msg":"trying to solve challenge"`) {
+				holder = i
+				return true
+			}
+		}
+		return false
+	})
+	members[holder].kill(syscall.SIGKILL)
+	killed := time.Now()
+	haproxytest.Start(t, haproxytest.Options{Addr: "127.0.0.1:" + strconv.Itoa(p.httpPort), Servers: http, ProxyProtocol: true, TCPCheck: true})
+	haproxytest.Start(t, haproxytest.Options{Addr: "127.0.0.1:" + strconv.Itoa(p.tlsPort), Servers: https, ProxyProtocol: true, HealthCheck: true})
+
+	roots := p.roots(t)
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.12")}, Timeout: 5 * time.Second}
+	serials := map[string]bool{}
+	deadline := time.Now().Add(60 * time.Second)
+	for i, m := range members {
+		if i == holder {
+			continue
+		}
+		for {
+			c, err := tls.DialWithDialer(dialer, "tcp", m.httpsAddr, &tls.Config{RootCAs: roots, ServerName: "dash.test"})
+			if err == nil {
+				serials[c.ConnectionState().PeerCertificates[0].SerialNumber.String()] = true
+				c.Close()
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("instance %d serves no certificate for dash.test 60 s after the lock holder died\n%s", i, m.logs)
+			}
+			time.Sleep(50 * time.Millisecond) // polling other processes
+		}
+	}
+	delay := time.Since(killed)
+	t.Logf("the order completed %s after its lock holder was killed (%d orders in Pebble's log)", delay.Round(100*time.Millisecond), p.newOrders())
+	if len(serials) != 1 {
+		t.Errorf("the survivors serve %d certificates; want one", len(serials))
+	}
+	if strings.Contains(members[holder].logs.String(), `"msg":"certificate obtained successfully","logger":"certmagic.obtain","identifier":"dash.test"`) {
+		t.Errorf("the killed holder had finished its order: the test did not kill it mid-order\n%s", members[holder].logs)
 	}
 }

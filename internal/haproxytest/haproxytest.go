@@ -34,6 +34,10 @@ type Options struct {
 	// taken out of the rotation.
 	HealthCheck bool
 
+	// TCPCheck checks each backend by connecting to it every 500 ms (for
+	// backends that are not HTTPS, such as the HTTP listener).
+	TCPCheck bool
+
 	// Source is the address HAProxy connects to the backends from; empty
 	// means 127.0.0.1.
 	Source string
@@ -111,6 +115,9 @@ defaults
   timeout connect 2s
   timeout client 30s
   timeout server 30s
+  # A connection refused by a dead backend is tried again on another.
+  retries 3
+  option redispatch
 frontend fe
   bind %s
   default_backend dashbox
@@ -126,8 +133,11 @@ backend dashbox
 		if opts.ProxyProtocol {
 			b.WriteString(" send-proxy-v2")
 		}
-		if opts.HealthCheck {
+		switch {
+		case opts.HealthCheck:
 			b.WriteString(" check check-ssl verify none inter 500ms fall 2 rise 1")
+		case opts.TCPCheck:
+			b.WriteString(" check inter 500ms fall 2 rise 1")
 		}
 		b.WriteString("\n")
 	}
