@@ -203,3 +203,58 @@ func TestServeProxyProtocolOverTLS(t *testing.T) {
 		t.Error("TLS handshake from the balancer without a PROXY header succeeded")
 	}
 }
+
+// TestConnLimitBalancerNotCappedPerAddress: a PROXY protocol balancer
+// carries many clients, so the per-address share does not apply to it;
+// the total cap still does.
+func TestConnLimitBalancerNotCappedPerAddress(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newConnLimiter(ln, "test", 5, slog.New(slog.DiscardHandler))
+	l.perAddr = 2
+	l.balancers = []netip.Prefix{netip.MustParsePrefix("127.0.0.3/32")}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }), ConnState: l.ConnState}
+	done := make(chan struct{})
+	go func() { srv.Serve(l); close(done) }()
+	t.Cleanup(func() { srv.Close(); <-done })
+	for range 4 {
+		dial(t, l, "127.0.0.3").mustGet(t, "a balancer past the per-address share")
+	}
+	dial(t, l, "127.0.0.4").mustGet(t, "another address within the total cap")
+	refused(t, l, "127.0.0.3", "a balancer past the total cap")
+}
+
+// FuzzProxyHeader: any bytes from a trusted balancer give an address or
+// an error, never a panic, and reading stops within the bounds.
+func FuzzProxyHeader(f *testing.F) {
+	f.Add([]byte("PROXY TCP4 203.0.113.7 127.0.0.1 40001 443\r\nGET /"))
+	f.Add([]byte("PROXY TCP6 2001:db8::1 ::1 5000 443\r\n"))
+	f.Add([]byte("PROXY UNKNOWN\r\n"))
+	f.Add(proxyV2(1, netip.MustParseAddrPort("1.2.3.4:5"), netip.MustParseAddrPort("5.6.7.8:9"), 7))
+	f.Add(proxyV2(0, netip.MustParseAddrPort("1.2.3.4:5"), netip.MustParseAddrPort("5.6.7.8:9"), 0))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := &countingReader{r: bytes.NewReader(data)}
+		addr, err := readProxyHeader(bufio.NewReaderSize(r, proxyBufSize))
+		if err == nil && addr != nil {
+			if _, ok := addr.(*net.TCPAddr); !ok {
+				t.Fatalf("address %T", addr)
+			}
+		}
+		if r.n > proxyBufSize+16+proxyV2MaxPayload {
+			t.Fatalf("read %d bytes for one header", r.n)
+		}
+	})
+}
+
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
