@@ -1,14 +1,19 @@
 package tls
 
 import (
+	"bytes"
 	"context"
 	cryptotls "crypto/tls"
 	"encoding/json"
+	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -250,5 +255,58 @@ func TestTicketKeysDamagedReplaced(t *testing.T) {
 	fi, err := os.Stat(filepath.Join(dir, filepath.FromSlash(ticketKeysKey)))
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("ticket keys file: %v, %v; want mode 0600", fi, err)
+	}
+}
+
+// flakyStorage fails every call while down is set, as a database that is
+// unreachable.
+type flakyStorage struct {
+	certmagic.Storage
+	down atomic.Bool
+}
+
+var errStorageDown = errors.New("storage down")
+
+func (f *flakyStorage) Load(ctx context.Context, key string) ([]byte, error) {
+	if f.down.Load() {
+		return nil, errStorageDown
+	}
+	return f.Storage.Load(ctx, key)
+}
+
+func (f *flakyStorage) Lock(ctx context.Context, name string) error {
+	if f.down.Load() {
+		return errStorageDown
+	}
+	return f.Storage.Lock(ctx, name)
+}
+
+// TestTicketKeysStorageDown: with the storage unreachable at start an
+// instance still issues and accepts tickets with keys of its own, says so
+// once, and takes the shared keys when the storage is back.
+func TestTicketKeysStorageDown(t *testing.T) {
+	ctx := context.Background()
+	st := &flakyStorage{Storage: &certmagic.FileStorage{Path: t.TempDir()}}
+	st.down.Store(true)
+	log := &lockedBuffer{}
+	k := newTicketKeys(ctx, st, 0, slog.New(slog.NewTextHandler(log, nil)))
+	if k.cfg.Load() == nil {
+		t.Fatal("no ticket keys while the storage is down")
+	}
+	k.sync(ctx)
+	if n := strings.Count(log.String(), "cannot share TLS session-ticket keys"); n != 1 {
+		t.Errorf("the outage logged %d times, want once:\n%s", n, log)
+	}
+	own := k.current.Load().Keys[0]
+	st.down.Store(false)
+	if err := k.sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := k.load(ctx)
+	if err != nil || !bytes.Equal(stored.Keys[0], k.current.Load().Keys[0]) || bytes.Equal(own, stored.Keys[0]) {
+		t.Errorf("after the outage the instance uses %x, the storage holds %v (%v)", k.current.Load().Keys[0], stored, err)
+	}
+	if !strings.Contains(log.String(), "shared through the certificate storage again") {
+		t.Errorf("recovery not logged:\n%s", log)
 	}
 }

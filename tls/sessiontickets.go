@@ -35,6 +35,11 @@ const (
 	// with the previous key, which every instance decrypts.
 	ticketKeysPoll = time.Minute
 
+	// ticketKeysSyncTimeout bounds one sync: a storage that hangs (a
+	// database that does not answer) must not hold up start-up, nor
+	// stop later syncs.
+	ticketKeysSyncTimeout = 30 * time.Second
+
 	// ticketKeysKey is the keys' storage key, ticketKeysLock the lock
 	// held to make or rotate them.
 	ticketKeysKey  = "tls/session_ticket_keys.json"
@@ -98,6 +103,8 @@ func (t *ticketKeys) run(ctx context.Context, poll time.Duration) {
 // sync reads the stored keys, rotating them under the lock when due, and
 // uses them. Errors are logged once until a sync works again.
 func (t *ticketKeys) sync(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, ticketKeysSyncTimeout)
+	defer cancel()
 	err := t.syncOnce(ctx)
 	switch {
 	case err != nil && !t.failing.Swap(true):
