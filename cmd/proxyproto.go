@@ -7,7 +7,7 @@ import (
 )
 
 // proxyProtocolUsage is --proxy-protocol's help.
-const proxyProtocolUsage = "accept the PROXY protocol (v1 or v2) from the load balancer at this `address` or network (such as 10.0.0.5 or 10.0.0.0/24) and log, --allow and limit logins by the client address it carries; its connections must send the header, a header from anyone else closes the connection; repeat for more (comma-separated in the environment)"
+const proxyProtocolUsage = "take the client address from the PROXY protocol header (v1 or v2) of connections from this load balancer `address` or network (such as 10.0.0.5 or 10.0.0.0/24): the access log, --allow and the login limit use it; its connections must send the header, and a header from any other address closes the connection; repeat for more (comma-separated in the environment)"
 
 // proxySources parses --proxy-protocol's values.
 func proxySources(values []string) ([]netip.Prefix, error) {
