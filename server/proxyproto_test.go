@@ -53,7 +53,7 @@ func echoAddrServer(t *testing.T, trusted ...string) (addr string, log *syncBuff
 	srv := &http.Server{
 		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.RemoteAddr) }),
 		ReadHeaderTimeout: 5 * time.Second,
-		ErrorLog:          newErrorLog(slog.New(slog.DiscardHandler)),
+		ErrorLog:          newErrorLog(slog.New(slog.DiscardHandler), nil),
 	}
 	go srv.Serve(newProxyListener(ln, prefixes, slog.New(slog.NewTextHandler(log, nil))))
 	t.Cleanup(func() { srv.Close() })
