@@ -29,8 +29,8 @@ type Options struct {
 	// included.
 	ProxyProtocol bool
 
-	// HealthCheck checks each backend with GET /healthz over TLS (without
-	// verifying its certificate) every 500 ms; a backend that fails is
+	// HealthCheck checks each backend with GET /healthz over TLS (SNI
+	// localhost, without verifying its certificate) every 500 ms; a backend that fails is
 	// taken out of the rotation.
 	HealthCheck bool
 
@@ -135,7 +135,12 @@ backend dashbox
 		}
 		switch {
 		case opts.HealthCheck:
-			b.WriteString(" check check-ssl verify none inter 500ms fall 2 rise 1")
+			// A check without SNI gets dashbox's default certificate,
+			// the first --domain's, which an ACME CA has not issued
+			// yet while the first order runs: every instance would be
+			// DOWN just when the CA's TLS-ALPN-01 validation comes.
+			// localhost always has one, from the local CA.
+			b.WriteString(" check check-ssl check-sni localhost verify none inter 500ms fall 2 rise 1")
 		case opts.TCPCheck:
 			b.WriteString(" check inter 500ms fall 2 rise 1")
 		}
