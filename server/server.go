@@ -193,7 +193,7 @@ func (l *Listeners) Serve(ctx context.Context, cfg Config) error {
 		ConnState:         httpsLimit.ConnState,
 	}
 	servers := []*http.Server{httpsSrv}
-	limiters := []*connLimiter{httpsLn}
+	limiters := []*connLimiter{httpsLimit}
 	errc := make(chan error, 2)
 	go func() { errc <- httpsSrv.ServeTLS(httpsLn, "", "") }()
 	if l.http != nil {
@@ -215,7 +215,7 @@ func (l *Listeners) Serve(ctx context.Context, cfg Config) error {
 			ConnState:         httpLimit.ConnState,
 		}
 		servers = append(servers, srv)
-		limiters = append(limiters, httpLn)
+		limiters = append(limiters, httpLimit)
 		go func() { errc <- srv.Serve(httpLn) }()
 	}
 	if cfg.OnServing != nil {
