@@ -33,11 +33,13 @@ func freePortOn(t *testing.T, ip string) int {
 // Pebble's validation lands, and all serve the same certificate.
 func TestClusterOneACMEOrder(t *testing.T) {
 	for _, n := range []int{1, 3} {
-		t.Run(fmt.Sprintf("%d_of_them", n), func(t *testing.T) { testClusterOrders(t, n) })
+		t.Run(fmt.Sprintf("%d_of_them", n), func(t *testing.T) {
+			forEachClusterStore(t, func(t *testing.T, st clusterStore) { testClusterOrders(t, st, n) })
+		})
 	}
 }
 
-func testClusterOrders(t *testing.T, n int) {
+func testClusterOrders(t *testing.T, st clusterStore, n int) {
 	p := startPebble(t, pebbleOptions{})
 	https, http := make([]string, n), make([]string, n)
 	for i := range n {
@@ -51,7 +53,7 @@ func testClusterOrders(t *testing.T, n int) {
 
 	// Real processes: in-process instances would share certmagic's
 	// in-memory challenge answers, and never need the storage's.
-	members := startClusterProcesses(t, n, t.TempDir(), func(i int) []string {
+	members := startClusterProcesses(t, n, st, func(i int) []string {
 		return []string{"--https-addr", https[i], "--http-addr", http[i], "--proxy-protocol", "127.0.0.1",
 			"--acme-ca", p.directoryURL(), "--acme-ca-root", p.rootFile, "--domain", "dash.test"}
 	})
@@ -95,13 +97,13 @@ type clusterProcess struct {
 // startClusterProcesses starts n dashbox processes at the same moment on
 // one state directory, instance i with args(i), and waits until each
 // serves. They are killed when the test ends.
-func startClusterProcesses(t *testing.T, n int, stateDir string, args func(i int) []string) []*clusterProcess {
+func startClusterProcesses(t *testing.T, n int, st clusterStore, args func(i int) []string) []*clusterProcess {
 	t.Helper()
 	bin := mustBinary(t)
 	home := t.TempDir()
 	ps := make([]*clusterProcess, n)
 	for i := range n {
-		full := append([]string{"serve", "--log-format", "json", "--state-dir", stateDir, "--access-log", "off"}, args(i)...)
+		full := append([]string{"serve", "--log-format", "json", "--state-dir", st.stateDir(i), "--access-log", "off"}, append(st.args, args(i)...)...)
 		p := &clusterProcess{cmd: exec.Command(bin, full...), logs: newLineBuffer(), done: make(chan struct{})}
 		p.cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + home}
 		p.cmd.Stderr = p.logs
@@ -140,20 +142,27 @@ func (p *clusterProcess) kill(sig syscall.Signal) {
 // completes it once the dead holder's lock lapses. The challenge ports open only after the kill, so the
 // holder cannot have finished.
 func TestClusterLostLockHolder(t *testing.T) {
+	forEachClusterStore(t, testClusterLostLockHolder)
+}
+
+func testClusterLostLockHolder(t *testing.T, st clusterStore) {
 	p := startPebble(t, pebbleOptions{})
-	// Two instances: with three, the two survivors may both take over the
-	// dead holder's lock file at the same moment (certmagic's FileStorage
-	// takes over a stale lock without an atomic step), both order, and
-	// each one's challenge answer overwrites the other's in the storage.
-	// A storage with leased locks has no such race.
-	const n = 2
+	// Two instances on a state directory: with three, the two survivors
+	// may both take over the dead holder's lock file at the same moment
+	// (certmagic's FileStorage takes over a stale lock without an atomic
+	// step), both order, and each one's challenge answer overwrites the
+	// other's in the storage. PostgreSQL's leased locks have no such race.
+	n := 3
+	if st.args == nil {
+		n = 2
+	}
 	https, http := make([]string, n), make([]string, n)
 	for i := range n {
 		ip := fmt.Sprintf("127.0.0.%d", 2+i)
 		https[i] = net.JoinHostPort(ip, strconv.Itoa(freePortOn(t, ip)))
 		http[i] = net.JoinHostPort(ip, strconv.Itoa(freePortOn(t, ip)))
 	}
-	members := startClusterProcesses(t, n, t.TempDir(), func(i int) []string {
+	members := startClusterProcesses(t, n, st, func(i int) []string {
 		return []string{"--https-addr", https[i], "--http-addr", http[i], "--proxy-protocol", "127.0.0.1",
 			"--acme-ca", p.directoryURL(), "--acme-ca-root", p.rootFile, "--domain", "dash.test"}
 	})
@@ -175,7 +184,10 @@ func TestClusterLostLockHolder(t *testing.T) {
 	roots := p.roots(t)
 	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.12")}, Timeout: 5 * time.Second}
 	serials := map[string]bool{}
-	deadline := time.Now().Add(60 * time.Second)
+	// certmagic asks a storage with leases (PostgreSQL) for a lease of its
+	// first retry interval, a minute, before it orders: a dead holder's
+	// lock lasts that long. The file storage's lock goes stale in 10 s.
+	deadline := time.Now().Add(120 * time.Second)
 	for i, m := range members {
 		if i == holder {
 			continue
@@ -191,7 +203,7 @@ func TestClusterLostLockHolder(t *testing.T) {
 				for j, m := range members {
 					t.Logf("instance %d (holder %d) log:\n%s", j, holder, m.logs)
 				}
-				t.Fatalf("instance %d serves no certificate for dash.test 60 s after the lock holder died", i)
+				t.Fatalf("instance %d serves no certificate for dash.test 120 s after the lock holder died", i)
 			}
 			time.Sleep(50 * time.Millisecond) // polling other processes
 		}

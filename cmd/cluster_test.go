@@ -15,10 +15,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/dashbox/dashbox/internal/haproxytest"
+	"github.com/dashbox/dashbox/internal/pgtest"
 )
 
 // Several dashbox instances behind HAProxy, sharing one certmagic storage
@@ -31,15 +33,76 @@ type clusterInstance struct {
 	accessLog string
 }
 
-// startCluster starts n instances at the same moment, all with args (and
-// --state-dir shared), instance i on 127.0.0.(2+i) with its own access log,
-// and waits until every one serves.
-func startCluster(t *testing.T, n int, stateDir string, args ...string) []*clusterInstance {
-	return startClusterWith(t, n, stateDir, func(int) []string { return args })
+// clusterStore is the storage a test cluster shares.
+type clusterStore struct {
+	// stateDir is instance i's state directory.
+	stateDir func(i int) string
+	// args are serve's flags that name the storage.
+	args []string
+	// caArgs make 'dashbox ca' print the shared root.
+	caArgs []string
+}
+
+// clusterStores are the storages the cluster tests run on: a state
+// directory every instance uses (as on a shared file system), and
+// PostgreSQL (--storage) with a state directory per instance.
+var clusterStores = []struct {
+	name string
+	make func(t *testing.T) clusterStore
+}{
+	{"statedir", func(t *testing.T) clusterStore {
+		dir := t.TempDir()
+		return clusterStore{stateDir: func(int) string { return dir }, caArgs: []string{"--state-dir", dir}}
+	}},
+	{"postgres", func(t *testing.T) clusterStore {
+		url := pgtest.New(t).NewDatabase(t, "cluster")
+		dirs := map[int]string{}
+		var mu sync.Mutex
+		return clusterStore{
+			stateDir: func(i int) string {
+				mu.Lock()
+				defer mu.Unlock()
+				if dirs[i] == "" {
+					dirs[i] = t.TempDir()
+				}
+				return dirs[i]
+			},
+			args:   []string{"--storage", url},
+			caArgs: []string{"--storage", url},
+		}
+	}},
+}
+
+// forEachClusterStore runs test once per cluster storage.
+func forEachClusterStore(t *testing.T, test func(t *testing.T, st clusterStore)) {
+	for _, cs := range clusterStores {
+		t.Run(cs.name, func(t *testing.T) { test(t, cs.make(t)) })
+	}
+}
+
+// rootPool reads the shared root as 'dashbox ca' prints it.
+func (st clusterStore) rootPool(t *testing.T) *x509.CertPool {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), append([]string{"dashbox", "ca"}, st.caArgs...), noEnv, &out, &errOut); err != nil {
+		t.Fatalf("dashbox ca: %v\n%s", err, errOut.String())
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(out.Bytes()) {
+		t.Fatalf("dashbox ca printed no PEM: %q", out.String())
+	}
+	return pool
+}
+
+// startCluster starts n instances at the same moment on st, all with args,
+// instance i on 127.0.0.(2+i) with its own access log, and waits until
+// every one serves.
+func startCluster(t *testing.T, n int, st clusterStore, args ...string) []*clusterInstance {
+	return startClusterWith(t, n, st, func(int) []string { return args })
 }
 
 // startClusterWith is startCluster with each instance's own arguments.
-func startClusterWith(t *testing.T, n int, stateDir string, args func(i int) []string) []*clusterInstance {
+func startClusterWith(t *testing.T, n int, st clusterStore, args func(i int) []string) []*clusterInstance {
 	t.Helper()
 	logDir := t.TempDir()
 	type started struct {
@@ -51,11 +114,11 @@ func startClusterWith(t *testing.T, n int, stateDir string, args func(i int) []s
 	for i := range n {
 		ip := fmt.Sprintf("127.0.0.%d", 2+i)
 		m := &clusterInstance{
-			dashbox:   &dashbox{logs: newLineBuffer(), stdout: newLineBuffer(), stateDir: stateDir},
+			dashbox:   &dashbox{logs: newLineBuffer(), stdout: newLineBuffer(), stateDir: st.stateDir(i)},
 			accessLog: filepath.Join(logDir, fmt.Sprintf("access-%d.log", i)),
 		}
 		full := append([]string{"dashbox", "serve", "--https-addr", ip + ":0", "--http-addr", ip + ":0",
-			"--log-format", "json", "--state-dir", stateDir, "--access-log", m.accessLog}, args(i)...)
+			"--log-format", "json", "--state-dir", st.stateDir(i), "--access-log", m.accessLog}, append(st.args, args(i)...)...)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		var runErr error
@@ -119,8 +182,11 @@ func clusterClient(ip string, roots *x509.CertPool, serverName string, sessions 
 // address not listed is refused, and so is a listed balancer's connection
 // without one.
 func TestClusterBehindHAProxy(t *testing.T) {
-	state := t.TempDir()
-	members := startCluster(t, 3, state, "--acme=false", "--proxy-protocol", "127.0.0.1")
+	forEachClusterStore(t, testClusterBehindHAProxy)
+}
+
+func testClusterBehindHAProxy(t *testing.T, st clusterStore) {
+	members := startCluster(t, 3, st, "--acme=false", "--proxy-protocol", "127.0.0.1")
 	var servers []string
 	for _, m := range members {
 		servers = append(servers, m.httpsAddr)
@@ -128,7 +194,7 @@ func TestClusterBehindHAProxy(t *testing.T) {
 	lb := haproxytest.Start(t, haproxytest.Options{Servers: servers, ProxyProtocol: true, HealthCheck: true})
 	lb.WaitUp(t, 30*time.Second)
 
-	roots := mustRootPool(t, state)
+	roots := st.rootPool(t)
 	client := clusterClient("127.0.0.9", roots, "localhost", nil)
 	for i := range 6 {
 		resp, err := client.Get("https://" + lb.Addr + "/healthz")

@@ -474,8 +474,11 @@ func runServe(ctx context.Context, opts Options, args []string, getenv func(stri
 	}
 	defer certs.Close()
 	ca := certs.CA()
-	logger.Info("local CA", "root", ca.RootPath(), "sha256", ca.Fingerprint(),
-		"trust", "dashbox ca --state-dir "+cfg.stateDir+" > dashbox-root.crt")
+	trust := "dashbox ca --state-dir " + cfg.stateDir + " > dashbox-root.crt"
+	if shared != nil {
+		trust = "dashbox ca --storage '" + cfg.storage.url + "' > dashbox-root.crt"
+	}
+	logger.Info("local CA", "root", ca.RootPath(), "sha256", ca.Fingerprint(), "trust", trust)
 
 	deps := server.Deps{Static: assets, Pages: pg, AccessLog: accessLogW, Logger: logger,
 		HealthDetails: func() map[string]any {

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 
 	"github.com/caddyserver/certmagic"
@@ -38,14 +37,10 @@ func storageDetails(cfg *serveConfig, st *dashstorage.Postgres) any {
 	return st.Health()
 }
 
-// errTLSNoSharedStorage: tls.Config takes no storage yet; h-15c's shared
-// local CA adds it (tls.Config.Storage), and useSharedStorage then sets it.
-var errTLSNoSharedStorage = errors.New("--storage: this build keeps certificates and the local CA in the state directory only: a shared storage for serve needs the shared local CA (issue 15, tls/)")
-
 // useSharedStorage makes the certificate manager keep its certificates,
-// ACME account, challenge tokens, locks and local CA in st.
+// ACME account, challenge tokens, locks, local CA and session-ticket keys
+// in st.
 func useSharedStorage(tlsCfg *dashtls.Config, st certmagic.Storage) error {
-	_ = tlsCfg
-	_ = st
-	return errTLSNoSharedStorage
+	tlsCfg.Storage = st
+	return nil
 }
