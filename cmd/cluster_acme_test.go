@@ -184,10 +184,10 @@ func testClusterLostLockHolder(t *testing.T, st clusterStore) {
 	roots := p.roots(t)
 	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.12")}, Timeout: 5 * time.Second}
 	serials := map[string]bool{}
-	// certmagic asks a storage with leases (PostgreSQL) for a lease of its
-	// first retry interval, a minute, before it orders: a dead holder's
-	// lock lasts that long. The file storage's lock goes stale in 10 s.
-	deadline := time.Now().Add(120 * time.Second)
+	// A dead holder's lock lapses after one lease on PostgreSQL (20 s,
+	// however long a lease certmagic asked for), after 10 s in a state
+	// directory (stale file locks); the order then takes a few seconds.
+	deadline := time.Now().Add(90 * time.Second)
 	for i, m := range members {
 		if i == holder {
 			continue

@@ -122,10 +122,15 @@ func (p *Postgres) extend(ctx context.Context, name, token string, lease time.Du
 	return tag.RowsAffected() == 0, nil
 }
 
-// RenewLockLease makes the lock called name, which this value holds, last
-// at least leaseDuration from now: certmagic asks before each attempt of
-// a long order. The background renewal keeps it from shrinking.
+// RenewLockLease confirms that this value still holds the lock called
+// name: certmagic asks before each attempt of a long order, for a lease
+// long enough to cover it (a minute and more) on storages that cannot
+// renew by themselves. This one renews a held lock in the background for
+// as long as its holder lives, so it grants at most one lease
+// (Config.LockLease): a longer one would only keep the others waiting
+// after the holder died mid-order. Renewals never shorten a lease.
 func (p *Postgres) RenewLockLease(ctx context.Context, lockKey string, leaseDuration time.Duration) error {
+	leaseDuration = min(leaseDuration, p.lease)
 	p.mu.Lock()
 	hl := p.held[lockKey]
 	p.mu.Unlock()
