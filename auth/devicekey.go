@@ -1,14 +1,6 @@
 package auth
 
-import (
-	"crypto/rand"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-
-	"github.com/dashbox/dashbox/internal/atomicfile"
-)
+import "github.com/dashbox/dashbox/internal/keyfile"
 
 // DeviceKeySize is the length of the key that signs device cookies.
 const DeviceKeySize = 32
@@ -22,18 +14,5 @@ const DeviceKeySize = 32
 // browsers valid across restarts and upgrades, so colleagues behind one
 // address stay exempt from that address's block after dashbox restarts.
 func LoadDeviceKey(path string) (key []byte, replaced bool, err error) {
-	key, err = os.ReadFile(path)
-	if err == nil && len(key) == DeviceKeySize {
-		return key, false, nil
-	}
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, false, fmt.Errorf("reading the device cookie key %s: %w", path, unwrapPathError(err))
-	}
-	replaced = err == nil
-	key = make([]byte, DeviceKeySize)
-	rand.Read(key)
-	if err := atomicfile.WriteFile(path, key, 0o600); err != nil {
-		return nil, false, fmt.Errorf("writing the device cookie key %s: %w", path, unwrapPathError(err))
-	}
-	return key, replaced, nil
+	return keyfile.Load(path, DeviceKeySize, "device cookie key")
 }

@@ -1,14 +1,6 @@
 package oidc
 
-import (
-	"crypto/rand"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-
-	"github.com/dashbox/dashbox/internal/atomicfile"
-)
+import "github.com/dashbox/dashbox/internal/keyfile"
 
 // SessionKeySize is the length of the key that encrypts session cookies.
 const SessionKeySize = 32
@@ -22,28 +14,5 @@ const SessionKeySize = 32
 // A key that outlives the process keeps users signed in across restarts
 // and upgrades, and several servers given the same file share sessions.
 func LoadSessionKey(path string) (key []byte, replaced bool, err error) {
-	key, err = os.ReadFile(path)
-	if err == nil && len(key) == SessionKeySize {
-		return key, false, nil
-	}
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, false, fmt.Errorf("reading the session key %s: %w", path, unwrapPathError(err))
-	}
-	replaced = err == nil
-	key = make([]byte, SessionKeySize)
-	rand.Read(key)
-	if err := atomicfile.WriteFile(path, key, 0o600); err != nil {
-		return nil, false, fmt.Errorf("writing the session key %s: %w", path, unwrapPathError(err))
-	}
-	return key, replaced, nil
-}
-
-// unwrapPathError drops the *fs.PathError around err: the messages name
-// the file already.
-func unwrapPathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
+	return keyfile.Load(path, SessionKeySize, "session key")
 }
