@@ -7,10 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/dashbox/dashbox/dns01"
 	"github.com/dashbox/dashbox/doctor"
+	"github.com/dashbox/dashbox/oidc"
 	"github.com/dashbox/dashbox/service"
 	dashtls "github.com/dashbox/dashbox/tls"
 )
@@ -32,13 +36,17 @@ is free).
     machine (WARN when behind NAT or a balancer), its CAA records allow
     the CA; the CA's ACME directory answers, and the clock is within
     seconds of the CA's (its Date header)
+  with --oidc-issuer: the provider's discovery document and signing keys
+    (trusting --oidc-issuer-ca as serve does), and that the redirect URL
+    https://DOMAIN/auth/callback is registered for --oidc-client-id
   the firewall (nftables, iptables, ufw; read only, best effort) lets the
     ports in
   the certificates in storage and when each expires
   with --installed, the installed binary's version against this one
 
 With a local CA or certificate files (air-gapped) nothing is checked on
-the network. See docs/doctor.md.
+the network for certificates; the OpenID provider, which serve asks at
+every sign-in, still is. See docs/doctor.md.
 
   sudo dashbox doctor --installed
   dashbox doctor --domain dash.example.com --state-dir /var/lib/dashbox
@@ -139,6 +147,7 @@ func doctorConfig(cfg *serveConfig, flagsErr error, installed *service.Installed
 			dc.Files = append(dc.Files, doctor.Path{Label: "file of --" + f.Name, Path: f.Value.String()})
 		}
 	})
+	dc.OIDC = doctorOIDC(cfg)
 	if installed != nil {
 		dc.InstalledBinary, dc.RunningVersion = installed.BinaryPath, v
 	}
@@ -170,6 +179,61 @@ func doctorConfig(cfg *serveConfig, flagsErr error, installed *service.Installed
 		dc.ACME = acme
 	}
 	return dc
+}
+
+// doctorOIDC describes the --oidc-* flags' provider for the checks, or
+// returns nil without --oidc-issuer.
+func doctorOIDC(cfg *serveConfig) *doctor.OIDC {
+	o := cfg.oidc
+	if o.issuer == "" {
+		return nil
+	}
+	d := &doctor.OIDC{
+		Issuer: o.issuer, ClientID: o.clientID,
+		IssuerLabel: "--oidc-issuer", ClientLabel: "--oidc-client-id", RootsLabel: "--oidc-issuer-ca",
+	}
+	if o.issuerCA != "" {
+		// An unreadable file is the flags check's FAIL; the system's
+		// roots then stand in.
+		d.Roots, _ = oidc.LoadRootCAs(o.issuerCA)
+	}
+	d.RedirectURLs, d.NoRedirect = redirectURLs(cfg)
+	return d
+}
+
+// redirectURLs are the redirect URIs serve sends the provider: the sign-in
+// handler builds https://HOST/auth/callback from the Host users open, a
+// --domain with the HTTPS port unless it is 443. Without --domain, the
+// host of --https-addr when it names one.
+func redirectURLs(cfg *serveConfig) ([]string, string) {
+	host, port, err := net.SplitHostPort(cfg.httpsAddr)
+	if err != nil {
+		return nil, "--https-addr " + cfg.httpsAddr + " is not host:port"
+	}
+	names := []string(cfg.domains)
+	if len(names) == 0 {
+		if a, err := netip.ParseAddr(host); host == "" || (err == nil && a.IsUnspecified()) {
+			return nil, "no --domain: the redirect URL is https://<the host users open>" + oidc.CallbackPath + ", register it at the provider"
+		}
+		names = []string{host}
+	}
+	var urls []string
+	for _, n := range names {
+		if strings.HasPrefix(n, "*.") {
+			continue // users open names under it; which ones is not known
+		}
+		h := n
+		if port != "443" {
+			h = net.JoinHostPort(n, port)
+		} else if strings.Contains(n, ":") {
+			h = "[" + n + "]"
+		}
+		urls = append(urls, "https://"+h+oidc.CallbackPath)
+	}
+	if len(urls) == 0 {
+		return nil, "only wildcard --domain names: register https://<each name users open>" + oidc.CallbackPath + " at the provider"
+	}
+	return urls, ""
 }
 
 // storedCertificates reads what 'dashbox certs' shows.

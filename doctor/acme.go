@@ -49,7 +49,7 @@ func defaultHTTPClient(acme *ACME) *http.Client {
 // records. In air-gapped mode it checks nothing and says so.
 func checkNetwork(ctx context.Context, cfg Config, env Env) []Result {
 	if cfg.ACME == nil {
-		msg := "nothing checked on the network (DNS, CAA, ACME directory, clock)"
+		msg := "nothing checked on the network for certificates (DNS, CAA, ACME directory, clock)"
 		if cfg.Offline != "" {
 			msg = "air-gapped (" + cfg.Offline + "): " + msg
 		}

@@ -106,9 +106,14 @@ type Config struct {
 	Service bool
 
 	// ACME is nil in air-gapped mode (local CA or certificate files);
-	// Offline then says why, and nothing is checked on the network.
+	// Offline then says why, and nothing is checked on the network for
+	// certificates (the OIDC provider still is).
 	ACME    *ACME
 	Offline string
+
+	// OIDC is the OpenID Connect provider users sign in with; nil means
+	// none.
+	OIDC *OIDC
 
 	// Certificates reads the certificates in storage (what 'dashbox certs'
 	// shows); nil skips the check.
@@ -195,7 +200,7 @@ func (e Env) withDefaults(cfg Config) Env {
 
 // Run runs every check that applies to cfg, in order: flags, files, ports,
 // the network (ACME directory and clock, DNS and CAA of each domain), the
-// firewall, the certificates in storage, the installed binary.
+// OpenID Connect provider, the firewall, the certificates in storage, the installed binary.
 func Run(ctx context.Context, cfg Config, env Env) []Result {
 	env = env.withDefaults(cfg)
 	var rs []Result
@@ -207,6 +212,7 @@ func Run(ctx context.Context, cfg Config, env Env) []Result {
 	}
 	rs = append(rs, checkPorts(cfg)...)
 	rs = append(rs, checkNetwork(ctx, cfg, env)...)
+	rs = append(rs, checkOIDC(ctx, cfg)...)
 	rs = append(rs, checkFirewall(ctx, cfg, env)...)
 	rs = append(rs, checkCertificates(cfg, env)...)
 	rs = append(rs, checkVersion(ctx, cfg, env)...)
