@@ -16,6 +16,7 @@ import (
 	"github.com/dashbox/dashbox/doctor"
 	"github.com/dashbox/dashbox/oidc"
 	"github.com/dashbox/dashbox/service"
+	dashstorage "github.com/dashbox/dashbox/storage"
 	dashtls "github.com/dashbox/dashbox/tls"
 )
 
@@ -36,6 +37,9 @@ is free).
     machine (WARN when behind NAT or a balancer), its CAA records allow
     the CA; the CA's ACME directory answers, and the clock is within
     seconds of the CA's (its Date header)
+  with --storage: the database answers (with --storage-password-file),
+    its schema version and tables, a lock taken and released, and its
+    clock against this machine's (WARN past 10s)
   with --oidc-issuer: the provider's discovery document and signing keys
     (trusting --oidc-issuer-ca as serve does), and that the redirect URL
     https://DOMAIN/auth/callback is registered for --oidc-client-id
@@ -148,6 +152,7 @@ func doctorConfig(cfg *serveConfig, flagsErr error, installed *service.Installed
 		}
 	})
 	dc.OIDC = doctorOIDC(cfg)
+	dc.Storage = doctorStorage(cfg)
 	if installed != nil {
 		dc.InstalledBinary, dc.RunningVersion = installed.BinaryPath, v
 	}
@@ -235,6 +240,46 @@ func redirectURLs(cfg *serveConfig) ([]string, string) {
 	}
 	return urls, ""
 }
+
+// doctorStorage describes --storage for the checks, or returns nil
+// without it.
+func doctorStorage(cfg *serveConfig) *doctor.Storage {
+	s := cfg.storage
+	if s.url == "" {
+		return nil
+	}
+	return &doctor.Storage{
+		Where:    dashstorage.Redact(s.url),
+		URLLabel: "--storage", PasswordLabel: "--storage-password-file",
+		Inspect: func(ctx context.Context) (doctor.StorageState, error) {
+			in, err := dashstorage.Inspect(ctx, dashstorage.Config{URL: s.url, PasswordFile: s.passwordFile}, doctorLockName)
+			if err != nil {
+				for _, k := range [][2]error{{dashstorage.ErrUnreachable, doctor.ErrStorageUnreachable}, {dashstorage.ErrLoginRefused, doctor.ErrStorageLoginRefused}, {dashstorage.ErrNoDatabase, doctor.ErrStorageNoDatabase}} {
+					if errors.Is(err, k[0]) {
+						return doctor.StorageState{}, &kindError{k[1], err}
+					}
+				}
+				return doctor.StorageState{}, err
+			}
+			return doctor.StorageState{
+				SchemaVersion: in.SchemaVersion, SupportedVersion: in.SupportedVersion,
+				MissingTables: in.MissingTables, CanCreate: in.CanCreate,
+				LockChecked: in.LockChecked, LockErr: in.LockErr,
+				DatabaseNow: in.DatabaseNow, LocalNow: in.LocalNow,
+			}, nil
+		},
+	}
+}
+
+// doctorLockName is the lock doctor takes and releases in the storage:
+// one of its own, which serve's certificate work never waits for.
+const doctorLockName = "dashbox-doctor-check"
+
+// kindError is err, and also of kind for errors.Is.
+type kindError struct{ kind, err error }
+
+func (e *kindError) Error() string   { return e.err.Error() }
+func (e *kindError) Unwrap() []error { return []error{e.kind, e.err} }
 
 // storedCertificates reads what 'dashbox certs' shows.
 func storedCertificates(stateDir string) ([]doctor.Certificate, error) {

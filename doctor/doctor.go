@@ -111,6 +111,10 @@ type Config struct {
 	ACME    *ACME
 	Offline string
 
+	// Storage is the shared storage of a cluster; nil means the state
+	// directory.
+	Storage *Storage
+
 	// OIDC is the OpenID Connect provider users sign in with; nil means
 	// none.
 	OIDC *OIDC
@@ -200,7 +204,7 @@ func (e Env) withDefaults(cfg Config) Env {
 
 // Run runs every check that applies to cfg, in order: flags, files, ports,
 // the network (ACME directory and clock, DNS and CAA of each domain), the
-// OpenID Connect provider, the firewall, the certificates in storage, the installed binary.
+// shared storage, the OpenID Connect provider, the firewall, the certificates in storage, the installed binary.
 func Run(ctx context.Context, cfg Config, env Env) []Result {
 	env = env.withDefaults(cfg)
 	var rs []Result
@@ -212,6 +216,7 @@ func Run(ctx context.Context, cfg Config, env Env) []Result {
 	}
 	rs = append(rs, checkPorts(cfg)...)
 	rs = append(rs, checkNetwork(ctx, cfg, env)...)
+	rs = append(rs, checkStorage(ctx, cfg)...)
 	rs = append(rs, checkOIDC(ctx, cfg)...)
 	rs = append(rs, checkFirewall(ctx, cfg, env)...)
 	rs = append(rs, checkCertificates(cfg, env)...)

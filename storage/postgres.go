@@ -108,17 +108,57 @@ var (
 // cfg.StartTimeout, each failure logged; a refused login, a missing
 // database or a schema newer than this dashbox fail at once.
 func Open(ctx context.Context, cfg Config) (*Postgres, error) {
-	if err := CheckURL(cfg.URL); err != nil {
+	pc, cfg, where, err := poolConfig(cfg)
+	if err != nil {
 		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("storage database %s: %v", where, err)
+	}
+	if err := migrateRetrying(ctx, pool, where, cfg.StartTimeout, cfg.Logger); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	p := newPostgres(pool, cfg, where)
+	p.stopWG.Add(1)
+	go func() {
+		defer p.stopWG.Done()
+		p.pingLoop(p.bg, cfg.HealthInterval)
+	}()
+	return p, nil
+}
+
+// newPostgres makes the value for an open pool, without its pings.
+func newPostgres(pool *pgxpool.Pool, cfg Config, where string) *Postgres {
+	bg, stop := context.WithCancel(context.Background())
+	return &Postgres{
+		pool:   pool,
+		lease:  cfg.LockLease,
+		logger: cfg.Logger,
+		where:  where,
+		health: newHealthState(where, cfg.Logger),
+		held:   map[string]*heldLock{},
+		bg:     bg,
+		stop:   stop,
+	}
+}
+
+// poolConfig reads cfg's URL and password file into the pool's
+// configuration, and returns cfg with its defaults filled in and where
+// the database is (host:port/db).
+func poolConfig(cfg Config) (*pgxpool.Config, Config, string, error) {
+	if err := CheckURL(cfg.URL); err != nil {
+		return nil, cfg, "", err
 	}
 	pc, err := pgxpool.ParseConfig(cfg.URL)
 	if err != nil {
-		return nil, fmt.Errorf("storage URL %s: %v", Redact(cfg.URL), err)
+		return nil, cfg, "", fmt.Errorf("storage URL %s: %v", Redact(cfg.URL), err)
 	}
 	if cfg.PasswordFile != "" {
 		pw, err := readPasswordFile(cfg.PasswordFile)
 		if err != nil {
-			return nil, err
+			return nil, cfg, "", err
 		}
 		pc.ConnConfig.Password = pw
 	}
@@ -148,38 +188,11 @@ func Open(ctx context.Context, cfg Config) (*Postgres, error) {
 	if cfg.HealthInterval <= 0 {
 		cfg.HealthInterval = DefaultHealthInterval
 	}
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	where := fmt.Sprintf("%s:%d/%s", pc.ConnConfig.Host, pc.ConnConfig.Port, pc.ConnConfig.Database)
-
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil {
-		return nil, fmt.Errorf("storage database %s: %v", where, err)
-	}
-	if err := migrateRetrying(ctx, pool, where, cfg.StartTimeout, logger); err != nil {
-		pool.Close()
-		return nil, err
-	}
-
-	bg, stop := context.WithCancel(context.Background())
-	p := &Postgres{
-		pool:   pool,
-		lease:  cfg.LockLease,
-		logger: logger,
-		where:  where,
-		health: newHealthState(where, logger),
-		held:   map[string]*heldLock{},
-		bg:     bg,
-		stop:   stop,
-	}
-	p.stopWG.Add(1)
-	go func() {
-		defer p.stopWG.Done()
-		p.pingLoop(bg, cfg.HealthInterval)
-	}()
-	return p, nil
+	return pc, cfg, where, nil
 }
 
 // migrateRetrying runs migrate until it succeeds, fails for good, or the
