@@ -281,7 +281,9 @@ func checkRedirectURL(ctx context.Context, o *OIDC, c *http.Client, endpoint, re
 		return couldNotTell("the provider redirects to another site, " + loc.Scheme + "://" + loc.Host + " (a federated sign-in?)")
 	case resp.StatusCode >= 400 && resp.StatusCode < 500:
 		return notRegistered(fmt.Sprintf("it answers %d: %s", resp.StatusCode, excerpt))
-	case resp.StatusCode == http.StatusOK && providerError.Match(body) && !loginForm.Match(body):
+	case resp.StatusCode == http.StatusOK && providerError.MatchString(pageText(body)):
+		// Visible text only: sign-in pages carry redirect_uri in hidden
+		// fields and scripts.
 		return notRegistered("its page says: " + excerpt)
 	case resp.StatusCode == http.StatusOK && loginForm.Match(body):
 		r.Message = "registered: the provider accepts the request and shows its sign-in page"
@@ -305,11 +307,17 @@ func hostOf(raw string) string {
 	return u.Hostname()
 }
 
-// pageExcerpt is the start of a page's text, tags dropped, on one line.
+// tags matches what pageText drops.
 var tags = regexp.MustCompile(`(?s)<script.*?</script>|<style.*?</style>|<[^>]*>`)
 
+// pageText is a page's visible text, on one line.
+func pageText(body []byte) string {
+	return strings.Join(strings.Fields(tags.ReplaceAllString(string(body), " ")), " ")
+}
+
+// pageExcerpt is the start of a page's text.
 func pageExcerpt(body []byte) string {
-	s := strings.Join(strings.Fields(tags.ReplaceAllString(string(body), " ")), " ")
+	s := pageText(body)
 	if len(s) > 200 {
 		s = strings.ToValidUTF8(s[:200], "") + "..."
 	}

@@ -48,7 +48,7 @@ func TestOIDCAnswers(t *testing.T) {
 		case "error-page":
 			io.WriteString(w, "<html><body><h1>Sorry</h1><p>AADSTS50011: The redirect URI specified in the request does not match</p></body></html>")
 		case "login-page":
-			io.WriteString(w, `<html><body><form method="post"><input name="u"><input type="password" name="p"></form></body></html>`)
+			io.WriteString(w, `<html><body><form method="post"><input type="hidden" name="redirect_uri" value="x"><input name="u"><input type="password" name="p"></form></body></html>`)
 		case "federated":
 			http.Redirect(w, r, "https://adfs.example.net/adfs/ls/?wa=wsignin1.0", http.StatusFound)
 		default:
