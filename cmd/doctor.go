@@ -208,8 +208,9 @@ func doctorOIDC(cfg *serveConfig) *doctor.OIDC {
 
 // redirectURLs are the redirect URIs serve sends the provider: the sign-in
 // handler builds https://HOST/auth/callback from the Host users open, a
-// --domain with the HTTPS port unless it is 443. Without --domain, the
-// host of --https-addr when it names one.
+// --domain with the HTTPS port unless it is 443 or a balancer
+// (--proxy-protocol) is in front, whose port users open. Without
+// --domain, the host of --https-addr when it names one.
 func redirectURLs(cfg *serveConfig) ([]string, string) {
 	host, port, err := net.SplitHostPort(cfg.httpsAddr)
 	if err != nil {
@@ -228,7 +229,7 @@ func redirectURLs(cfg *serveConfig) ([]string, string) {
 			continue // users open names under it; which ones is not known
 		}
 		h := n
-		if port != "443" {
+		if port != "443" && len(cfg.proxyProtocol) == 0 {
 			h = net.JoinHostPort(n, port)
 		} else if strings.Contains(n, ":") {
 			h = "[" + n + "]"

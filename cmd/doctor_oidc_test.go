@@ -105,3 +105,25 @@ func TestDoctorOIDC(t *testing.T) {
 		}
 	})
 }
+
+// TestDoctorRedirectURLs: the redirect URLs doctor checks are those the
+// sign-in handler sends, https://<Host users open>/auth/callback.
+func TestDoctorRedirectURLs(t *testing.T) {
+	for _, tc := range []struct {
+		addr    string
+		domains listFlag
+		proxy   listFlag
+		want    string
+	}{
+		{":443", listFlag{"dash.example.com", "*.example.com"}, nil, "https://dash.example.com/auth/callback"},
+		{":8443", listFlag{"dash.example.com"}, nil, "https://dash.example.com:8443/auth/callback"},
+		{":8443", listFlag{"dash.example.com"}, listFlag{"10.0.0.5"}, "https://dash.example.com/auth/callback"},
+		{"127.0.0.1:8443", nil, nil, "https://127.0.0.1:8443/auth/callback"},
+		{":443", nil, nil, ""},
+	} {
+		urls, why := redirectURLs(&serveConfig{httpsAddr: tc.addr, domains: tc.domains, proxyProtocol: tc.proxy})
+		if got := strings.Join(urls, " "); got != tc.want || (got == "" && why == "") {
+			t.Errorf("%s %v %v: %q (%s), want %q", tc.addr, tc.domains, tc.proxy, got, why, tc.want)
+		}
+	}
+}

@@ -3,7 +3,9 @@
 // files the service user cannot write, ports already taken, DNS that points
 // elsewhere, a CAA record forbidding the CA, an unreachable ACME directory,
 // a clock that is off, a firewall closing port 80, certificates about to
-// expire, an installed binary older than the one at hand.
+// expire, an installed binary older than the one at hand, a shared
+// database out of reach, an identity provider that does not know the
+// redirect URL.
 //
 // Each check is a small function that returns one Result or more; Run runs
 // them all in order. The package knows nothing of flags: the CLI describes
