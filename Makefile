@@ -51,19 +51,12 @@ test-cross:
 test-go:
 	$(GO) test -race -count=1 -timeout 30m ./...
 
-# Every Go fuzz target in the module (a `func FuzzXxx` in a _test.go file) runs for FUZZTIME beyond its committed
-# seed corpus, which `go test ./...` already replays. A crash writes the failing input to testdata/fuzz/FuzzXxx/ in
-# the package: commit it as a regression case.
+# Every Go fuzz target for FUZZTIME beyond its seed corpus (see .ci/fuzz: a crash writes the failing input to
+# testdata/fuzz/FuzzXxx/ in the package; commit it as a regression case).
 FUZZTIME ?= 4s
 ## test-fuzz: run each fuzz target for $(FUZZTIME)
 test-fuzz:
-	@set -e; n=0; log=$$(mktemp); \
-	for found in $$(grep -rHoE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]+' . | sed 's/:func /:/'); do \
-		dir=$$(dirname $${found%%:*}); target=$${found##*:}; \
-		echo "fuzz $$dir $$target ($(FUZZTIME))"; \
-		$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$dir >$$log 2>&1 || { cat $$log; rm -f $$log; exit 1; }; \
-		n=$$((n+1)); \
-	done; rm -f $$log; echo "fuzz: $$n targets clean"
+	GO=$(GO) bash .ci/fuzz $(FUZZTIME)
 
 ## test-offline: the end-to-end tests again inside a network namespace with only loopback up
 test-offline: generate
