@@ -99,13 +99,19 @@ type clusterProcess struct {
 // serves. They are killed when the test ends.
 func startClusterProcesses(t *testing.T, n int, st clusterStore, args func(i int) []string) []*clusterProcess {
 	t.Helper()
-	bin := mustBinary(t)
+	return startClusterProcessesOf(t, mustBinary(t), nil, n, st, args)
+}
+
+// startClusterProcessesOf is startClusterProcesses with the binary bin and
+// env added to the processes' environment.
+func startClusterProcessesOf(t *testing.T, bin string, env []string, n int, st clusterStore, args func(i int) []string) []*clusterProcess {
+	t.Helper()
 	home := t.TempDir()
 	ps := make([]*clusterProcess, n)
 	for i := range n {
 		full := append([]string{"serve", "--log-format", "json", "--state-dir", st.stateDir(i), "--access-log", "off"}, append(st.args, args(i)...)...)
 		p := &clusterProcess{cmd: exec.Command(bin, full...), logs: newLineBuffer(), done: make(chan struct{})}
-		p.cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + home}
+		p.cmd.Env = append([]string{"PATH=/usr/bin:/bin", "HOME=" + home}, env...)
 		p.cmd.Stderr = p.logs
 		if err := p.cmd.Start(); err != nil {
 			t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	dashstorage "github.com/dashbox/dashbox/storage"
 )
@@ -62,12 +63,18 @@ func (s *storageFlags) validate(urlName string) error {
 
 // open connects to the storage and creates or migrates its schema.
 func (s *storageFlags) open(ctx context.Context, urlName string, logger *slog.Logger) (*dashstorage.Postgres, error) {
-	st, err := dashstorage.Open(ctx, dashstorage.Config{URL: s.url, PasswordFile: s.passwordFile, Logger: logger})
+	st, err := dashstorage.Open(ctx, dashstorage.Config{URL: s.url, PasswordFile: s.passwordFile, Logger: logger,
+		HealthInterval: storageHealthInterval})
 	if err != nil {
 		return nil, forFlag("--"+urlName, err)
 	}
 	return st, nil
 }
+
+// storageHealthInterval is a knob for tests, which notice an outage and
+// the database's return within a second; production leaves it zero
+// (storage.DefaultHealthInterval).
+var storageHealthInterval time.Duration
 
 const storageCmdUsage = `Usage: dashbox storage migrate --from DIR --to URL [flags]
 

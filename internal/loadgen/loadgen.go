@@ -147,6 +147,14 @@ func (r Result) String() string {
 	return fmt.Sprintf("sent %d, failed %d (resets %d, refused %d), longest %s", r.Sent, r.Failed, r.Resets, r.Refused, r.Longest.Round(time.Millisecond))
 }
 
+// Snapshot returns the counts so far while the workers go on: a test
+// subtracts two snapshots to count the requests of one phase.
+func (g *Gen) Snapshot() Result {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return Result{g.sent, g.failed, g.resets, g.refused, g.longest, append([]string(nil), g.firstErrs...), g.lastFail}
+}
+
 // Stop ends the workers, waits for their last requests, and returns the
 // counts.
 func (g *Gen) Stop() Result {
