@@ -147,7 +147,10 @@ func (p *Postgres) RenewLockLease(ctx context.Context, lockKey string, leaseDura
 	return nil
 }
 
-// Unlock releases the lock called name, which this value holds.
+// Unlock releases the lock called name, which this value holds. If the
+// database cannot be reached, Unlock says so and keeps trying in the
+// background (releaseLater), so that the others need not wait for the
+// lease to run out once it is back.
 func (p *Postgres) Unlock(ctx context.Context, name string) error {
 	p.mu.Lock()
 	hl := p.held[name]
@@ -160,8 +163,14 @@ func (p *Postgres) Unlock(ctx context.Context, name string) error {
 	<-hl.done
 	tag, err := p.pool.Exec(ctx, `DELETE FROM `+locksTable+` WHERE name = $1 AND owner = $2`, name, hl.token)
 	if err != nil {
-		// The row stays until its lease ends: others wait that long.
-		return p.opError("unlock", name, err)
+		err = p.opError("unlock", name, err)
+		if ctx.Err() == nil {
+			// Left alone, the row would keep the other instances waiting
+			// for the rest of its lease after the database is back.
+			p.releaseLater(name, hl.token)
+			err = fmt.Errorf("%w (released in the background once the database answers)", err)
+		}
+		return err
 	}
 	p.health.observe(nil)
 	if tag.RowsAffected() == 0 {
@@ -181,4 +190,60 @@ func (p *Postgres) abandon(name string) {
 		hl.stop()
 		<-hl.done
 	}
+}
+
+// Bounds of the waits between the attempts of a deferred release.
+const (
+	minReleaseRetry = 100 * time.Millisecond
+	maxReleaseRetry = time.Second
+)
+
+// releaseLater retries, in the background, the release of a lock whose
+// Unlock failed (the database was down), until it succeeds, the lease has
+// run out anyway, or the store closes. The token is this holder's, so a
+// late release never removes a lock another holder (or this one, again)
+// has taken since.
+func (p *Postgres) releaseLater(name, token string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bg.Err() != nil {
+		return // closing: Close gave the release its chance
+	}
+	p.stopWG.Add(1)
+	go func() {
+		defer p.stopWG.Done()
+		// The row's expiry is at most a lease past its last renewal,
+		// which came before this Unlock.
+		giveUp := time.Now().Add(p.lease)
+		wait := minReleaseRetry
+		for {
+			t := time.NewTimer(wait)
+			select {
+			case <-p.bg.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			if time.Now().After(giveUp) {
+				return
+			}
+			ctx, cancel := context.WithTimeout(p.bg, defaultConnectTimeout)
+			tag, err := p.pool.Exec(ctx, `DELETE FROM `+locksTable+` WHERE name = $1 AND owner = $2`, name, token)
+			cancel()
+			if err == nil {
+				p.health.observe(nil)
+				if tag.RowsAffected() > 0 {
+					p.logger.Info("storage lock released now that the database answers", "lock", name, "database", p.where)
+				}
+				return
+			}
+			if p.bg.Err() != nil {
+				return
+			}
+			// Any error, the database's own included: one that is
+			// starting up refuses connections with one.
+			p.health.observe(err)
+			wait = min(2*wait, maxReleaseRetry)
+		}
+	}()
 }

@@ -265,7 +265,10 @@ func explain(err error) string {
 // value still holds (certmagic releases its own; these are left by
 // interrupted work) and closes the connections.
 func (p *Postgres) Close() {
+	// Under mu, so that no deferred release (releaseLater) starts after.
+	p.mu.Lock()
 	p.stop()
+	p.mu.Unlock()
 	p.stopWG.Wait()
 	p.mu.Lock()
 	names := make([]string, 0, len(p.held))

@@ -262,3 +262,48 @@ func TestRootKey(t *testing.T) {
 		t.Errorf(`Stat("") = %+v, %v`, info, err)
 	}
 }
+
+// TestUnlockDuringOutage: a lock released while the database is down is
+// released once it is back, not left to its lease: the other instances
+// waiting for it (certmagic's pending orders and renewals) take it within
+// a second or two of the database's return instead of a whole lease
+// later.
+func TestUnlockDuringOutage(t *testing.T) {
+	t.Parallel()
+	srv := pgtest.New(t)
+	url := srv.NewDatabase(t, "unlock")
+	const lease = 30 * time.Second // longer than the test waits
+	open := func() *Postgres {
+		p, err := Open(t.Context(), Config{URL: url, LockLease: lease, StartTimeout: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(p.Close)
+		return p
+	}
+	holder, waiter := open(), open()
+	if err := holder.Lock(t.Context(), "issue_cert_example.com"); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.Crash(t)
+	if err := holder.Unlock(t.Context(), "issue_cert_example.com"); err == nil {
+		t.Fatal("Unlock with the database down succeeded")
+	}
+	srv.Start(t)
+	back := time.Now()
+	for {
+		ok, err := waiter.TryLock(t.Context(), "issue_cert_example.com")
+		if ok {
+			break
+		}
+		if time.Since(back) > 10*time.Second {
+			t.Fatalf("the lock released during the outage is still held 10 s after the database came back (lease %s): %v", lease, err)
+		}
+		time.Sleep(50 * time.Millisecond) // polling the database
+	}
+	t.Logf("the lock was free %s after the database came back", time.Since(back).Round(10*time.Millisecond))
+	if n := holder.Health().LocksHeld; n != 0 {
+		t.Errorf("the holder counts %d locks held after releasing its only one", n)
+	}
+}
