@@ -96,6 +96,11 @@ type Tuning struct {
 	// TicketKeyPoll replaces the minute between reads of the shared
 	// session-ticket keys (to pick up another instance's rotation).
 	TicketKeyPoll time.Duration
+
+	// LocalLeafLifetime replaces DefaultLeafLifetime, and drops the
+	// backdating, so that certmagic renews the local CA's leaves every
+	// two thirds of it.
+	LocalLeafLifetime time.Duration
 }
 
 // Manager serves TLS certificates for a fixed set of names, obtaining and
@@ -213,6 +218,11 @@ func newManager(ctx context.Context, cfg Config, opts managerOptions) (*Manager,
 	}
 	if err != nil {
 		return nil, err
+	}
+	if life := cfg.Tuning.LocalLeafLifetime; life > 0 {
+		// Not backdated: certmagic's renewal window is a third of
+		// NotAfter-NotBefore, which an hour's backdating would fill.
+		ca.validity = func(now time.Time, _ []string) (time.Time, time.Time) { return now, now.Add(life) }
 	}
 	if opts.prepareCA != nil {
 		opts.prepareCA(ca)

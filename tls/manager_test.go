@@ -460,3 +460,36 @@ func TestManagerNewCAReissuesLeaves(t *testing.T) {
 		t.Errorf("leaf does not verify against the new root: %v (server: %v)", err, hello.err)
 	}
 }
+
+// Tuning.LocalLeafLifetime makes local-CA leaves of that lifetime, which
+// certmagic renews when a third of it is left.
+func TestTuningLocalLeafLifetime(t *testing.T) {
+	const life = 3 * time.Second
+	m := mustNewManager(t, Config{Tuning: Tuning{LocalLeafLifetime: life, RenewCheckInterval: 50 * time.Millisecond}}, managerOptions{})
+	srv := startTLSServer(t, "tcp4", m.TLSConfig())
+	leaf := func() *x509.Certificate {
+		state, hello, err := srv.dial(t, &cryptotls.Config{ServerName: "localhost", RootCAs: rootPool(t, m.CA())})
+		if err != nil {
+			t.Fatalf("handshake: %v (server: %v)", err, hello.err)
+		}
+		return state.PeerCertificates[0]
+	}
+	first := leaf()
+	if got := first.NotAfter.Sub(first.NotBefore); got != life {
+		t.Fatalf("leaf valid for %s, want %s", got, life)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		next := leaf()
+		if next.SerialNumber.Cmp(first.SerialNumber) != 0 {
+			if renewedAt := next.NotBefore.Sub(first.NotBefore); renewedAt < life/2 || renewedAt > life {
+				t.Errorf("renewed %s after issuance; want at two thirds of %s", renewedAt, life)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the %s leaf was not renewed within 10 s", life)
+		}
+		time.Sleep(50 * time.Millisecond) // polling certmagic's maintenance
+	}
+}
