@@ -37,9 +37,10 @@ const outageLogWindow = time.Minute
 // every operation, and logs an outage when it starts, once a minute while
 // it lasts, and when it ends.
 type healthState struct {
-	where    string
-	logger   *slog.Logger
-	throttle *logthrottle.Throttle
+	where       string
+	logger      *slog.Logger
+	throttle    *logthrottle.Throttle
+	onReachable func() // Config.OnReachable; nil for none
 
 	mu        sync.Mutex
 	reachable bool
@@ -48,9 +49,9 @@ type healthState struct {
 	failures  int
 }
 
-func newHealthState(where string, logger *slog.Logger) *healthState {
+func newHealthState(where string, logger *slog.Logger, onReachable func()) *healthState {
 	return &healthState{where: where, logger: logger, throttle: logthrottle.New(outageLogWindow, 1),
-		reachable: true, since: time.Now()}
+		onReachable: onReachable, reachable: true, since: time.Now()}
 }
 
 // observe notes an operation's outcome. Errors the database itself
@@ -69,6 +70,10 @@ func (h *healthState) observe(err error) {
 			h.logger.Info("storage database reachable again; certmagic resumes its pending work",
 				"database", h.where, "down_for", now.Sub(h.since).Round(time.Second), "failed_operations", h.failures)
 			h.reachable, h.since, h.lastErr, h.failures = true, now, "", 0
+			if h.onReachable != nil {
+				// Not under h.mu: the callback may use the store.
+				go h.onReachable()
+			}
 		}
 		return
 	}

@@ -46,6 +46,12 @@ type Config struct {
 	// means DefaultHealthInterval.
 	HealthInterval time.Duration
 
+	// OnReachable, if set, is called (on a goroutine of its own) each time
+	// the database answers again after an outage, so that the work that
+	// failed meanwhile (a certificate renewal) need not wait for its
+	// retry schedule.
+	OnReachable func()
+
 	// Logger receives the outage reports (one a minute while the database
 	// is unreachable) and lost locks. Nil discards them.
 	Logger *slog.Logger
@@ -137,7 +143,7 @@ func newPostgres(pool *pgxpool.Pool, cfg Config, where string) *Postgres {
 		lease:  cfg.LockLease,
 		logger: cfg.Logger,
 		where:  where,
-		health: newHealthState(where, cfg.Logger),
+		health: newHealthState(where, cfg.Logger, cfg.OnReachable),
 		held:   map[string]*heldLock{},
 		bg:     bg,
 		stop:   stop,

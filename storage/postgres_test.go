@@ -126,8 +126,9 @@ func TestDatabaseOutage(t *testing.T) {
 	srv := pgtest.New(t)
 	url := srv.NewDatabase(t, "outage")
 	var log syncBuffer
+	reachable := make(chan struct{}, 10)
 	p, err := Open(t.Context(), Config{URL: url, LockLease: testLease, StartTimeout: -1, HealthInterval: 200 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(&log, nil))})
+		Logger: slog.New(slog.NewTextHandler(&log, nil)), OnReachable: func() { reachable <- struct{}{} }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,6 +164,18 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "storage database reachable again") {
 		t.Errorf("the log does not say the database is back:\n%s", log.String())
+	}
+	// OnReachable ran once for the return.
+	select {
+	case <-reachable:
+	case <-time.After(10 * time.Second):
+		t.Fatal("OnReachable was not called when the database came back")
+	}
+	if err := p.Store(t.Context(), "certificates/x/x.crt", []byte("cert")); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(reachable); n != 0 {
+		t.Errorf("OnReachable called %d more times after one outage", n)
 	}
 }
 
