@@ -135,6 +135,8 @@ type Manager struct {
 	files      *certFiles // nil without certificate files
 	fileDomain map[string]bool
 
+	catchUp catchUpState // CatchUp
+
 	ctx       context.Context // ends at Close: stops background work
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -553,6 +555,9 @@ func (m *Manager) Names() []string { return slices.Clone(m.names) }
 // may be called more than once.
 func (m *Manager) Close() {
 	m.closeOnce.Do(func() {
+		m.catchUp.mu.Lock()
+		m.catchUp.closed = true // no CatchUp starts after wg.Wait
+		m.catchUp.mu.Unlock()
 		m.cancel()
 		m.wg.Wait()
 		m.cache.Stop()
