@@ -15,7 +15,7 @@ import (
 // cluster shares, read from the storage, so that it can be trusted before
 // (or without) logging in to an instance.
 func runCAStorage(ctx context.Context, sf storageFlags, stdout, stderr io.Writer) error {
-	st, err := sf.open(ctx, "storage", slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	st, err := sf.open(ctx, "storage", slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), nil)
 	if err != nil {
 		return err
 	}

@@ -75,7 +75,7 @@ func readStoredCerts(ctx context.Context, st certmagic.Storage) ([]StoredCert, e
 // cluster shares, read from the storage itself. Each instance's last
 // errors stay in its own state directory (dashbox certs --state-dir).
 func runCertsStorage(ctx context.Context, sf storageFlags, asJSON bool, stdout, stderr io.Writer) error {
-	st, err := sf.open(ctx, "storage", slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	st, err := sf.open(ctx, "storage", slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), nil)
 	if err != nil {
 		return err
 	}

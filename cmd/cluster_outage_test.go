@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -30,6 +31,8 @@ const testChildEnv = "TEST_DASHBOX_CHILD"
 const (
 	childHealthIntervalEnv = "TEST_DASHBOX_CHILD_HEALTH_INTERVAL" // storageHealthInterval
 	childRetryEnv          = "TEST_DASHBOX_CHILD_ACME_RETRY"      // tlsTuning.RetryIntervals
+	childLeafLifetimeEnv   = "TEST_DASHBOX_CHILD_LEAF_LIFETIME"   // tlsTuning.LocalLeafLifetime
+	childRenewCheckEnv     = "TEST_DASHBOX_CHILD_RENEW_CHECK"     // tlsTuning.RenewCheckInterval
 )
 
 // runTestChild runs dashbox with os.Args, as cmd/dashbox does, with the
@@ -40,6 +43,12 @@ func runTestChild() {
 	}
 	if d, err := time.ParseDuration(os.Getenv(childRetryEnv)); err == nil {
 		tlsTuning.RetryIntervals = []time.Duration{d}
+	}
+	if d, err := time.ParseDuration(os.Getenv(childLeafLifetimeEnv)); err == nil {
+		tlsTuning.LocalLeafLifetime = d
+	}
+	if d, err := time.ParseDuration(os.Getenv(childRenewCheckEnv)); err == nil {
+		tlsTuning.RenewCheckInterval = d
 	}
 	Main(Options{Dashboards: demo.Dashboards()})
 	os.Exit(0)
@@ -55,9 +64,13 @@ func testChildBinary(t *testing.T) string {
 	return self
 }
 
-// outageHealthInterval is how often the cluster's instances ping the
-// database in TestClusterDatabaseOutage (production: every 15 s).
-const outageHealthInterval = 250 * time.Millisecond
+// Schedules of TestClusterDatabaseOutage's instances (production: a ping
+// every 15 s, week-long local leaves, certmagic's maintenance every 10 min).
+const (
+	outageHealthInterval = 250 * time.Millisecond
+	outageLeafLifetime   = 30 * time.Second // renewed 20 s after issuance
+	outageRenewCheck     = 500 * time.Millisecond
+)
 
 // storageHealth is the "storage" entry of /healthz?details=1 with
 // --storage.
@@ -94,17 +107,20 @@ func healthDetails(client *http.Client, addr string) (int, string, storageHealth
 // TestClusterDatabaseOutage: three dashbox processes behind HAProxy (TCP,
 // PROXY protocol v2, health checks on /healthz) on one PostgreSQL, with a
 // load generator sending requests through HAProxy all along (HTTP/1.1 and
-// HTTP/2, kept-alive and new connections). PostgreSQL is stopped for a few
-// seconds, then started; later it crashes (no clean shutdown) and is
-// started again. Throughout: no request fails, every /healthz answers 200,
-// details=1 shows the storage unreachable with the error while it is, and
-// reachable again within a few health intervals after; each instance logs
-// each outage once when it starts and once when it ends, however many
-// requests it served meanwhile. Then certificate work that needs the
-// storage resumes: an ACME order for dash.test, failing until then (its
-// challenges could not be answered, and during the outages it could not
-// even take its lock), completes through the shared storage, and all three
-// instances serve the one certificate.
+// HTTP/2, kept-alive and new connections, each verifying the local CA's
+// chain). PostgreSQL crashes (pg_ctl stop -m immediate) across the moment
+// the local CA's leaves fall due for renewal, and is started again; later
+// it is stopped cleanly for a few seconds and started again. Throughout:
+// no request fails, every /healthz answers 200, details=1 shows the storage
+// unreachable with the error while it is and reachable again within a few
+// health intervals after, and each instance logs each outage once when it
+// starts and once when it ends, however many requests it served meanwhile.
+// Certificate work resumes after the outages: the renewal that fell due
+// during the crash happens once the database is back, before the old
+// leaves expire, and all three instances serve the one renewed leaf; an
+// ACME order for dash.test that could not complete before (its challenge
+// ports were closed, and during the outages it could not take its lock)
+// completes through the shared storage once the ports open.
 func TestClusterDatabaseOutage(t *testing.T) {
 	pg := pgtest.New(t)
 	url := pg.NewDatabase(t, "outage")
@@ -133,18 +149,37 @@ func TestClusterDatabaseOutage(t *testing.T) {
 		https[i] = net.JoinHostPort(ip, strconv.Itoa(freePortOn(t, ip)))
 		plain[i] = net.JoinHostPort(ip, strconv.Itoa(freePortOn(t, ip)))
 	}
-	env := []string{testChildEnv + "=1", childHealthIntervalEnv + "=" + outageHealthInterval.String(), childRetryEnv + "=1s"}
+	env := []string{testChildEnv + "=1", childHealthIntervalEnv + "=" + outageHealthInterval.String(), childRetryEnv + "=1s",
+		childLeafLifetimeEnv + "=" + outageLeafLifetime.String(), childRenewCheckEnv + "=" + outageRenewCheck.String()}
 	members := startClusterProcessesOf(t, testChildBinary(t), env, n, st, func(i int) []string {
 		return []string{"--https-addr", https[i], "--http-addr", plain[i], "--proxy-protocol", "127.0.0.1",
 			"--acme-ca", p.directoryURL(), "--acme-ca-root", p.rootFile, "--domain", "dash.test"}
+	})
+	t.Cleanup(func() {
+		if t.Failed() || os.Getenv("DEBUGLOG") != "" {
+			for i, m := range members {
+				t.Logf("instance %d log:\n%s", i, m.logs)
+			}
+		}
 	})
 	lb := haproxytest.Start(t, haproxytest.Options{Servers: https, ProxyProtocol: true, HealthCheck: true})
 	lb.WaitUp(t, 30*time.Second)
 
 	roots := st.rootPool(t)
-	// Details come only to loopback clients that connect directly.
+	// Details come only to loopback clients that connect directly (not
+	// from the balancer's address, which must send a PROXY header).
 	direct := clusterClient("127.0.0.12", roots, "localhost", nil)
 	direct.Timeout = 5 * time.Second
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.12")}, Timeout: 5 * time.Second}
+	leafOf := func(i int) *x509.Certificate {
+		t.Helper()
+		c, err := tls.DialWithDialer(dialer, "tcp", members[i].httpsAddr, &tls.Config{RootCAs: roots, ServerName: "localhost"})
+		if err != nil {
+			t.Fatalf("instance %d: TLS handshake for localhost: %v", i, err)
+		}
+		defer c.Close()
+		return c.ConnectionState().PeerCertificates[0]
+	}
 	waitStorage := func(what string, within time.Duration, want func(storageHealth) bool) time.Duration {
 		t.Helper()
 		start := time.Now()
@@ -167,6 +202,18 @@ func TestClusterDatabaseOutage(t *testing.T) {
 	}
 	waitStorage("reachable storage at start", 10*time.Second, func(h storageHealth) bool { return h.Reachable })
 
+	first := leafOf(0)
+	if life := first.NotAfter.Sub(first.NotBefore); life != outageLeafLifetime {
+		t.Fatalf("the local CA's leaf is valid for %s; the test knob asked for %s", life, outageLeafLifetime)
+	}
+	for i := 1; i < n; i++ {
+		if leafOf(i).SerialNumber.Cmp(first.SerialNumber) != 0 {
+			t.Fatalf("instance %d serves another localhost leaf than instance 0: the storage is not shared", i)
+		}
+	}
+	// certmagic renews when a third of the lifetime is left.
+	due := first.NotAfter.Add(-outageLeafLifetime / 3)
+
 	gen := loadgen.Start(roots, lb.Addr, "https://localhost/healthz")
 	stopped := false
 	defer func() {
@@ -180,40 +227,91 @@ func TestClusterDatabaseOutage(t *testing.T) {
 	}
 	waitRequests(200)
 
-	const outageLength = 5 * time.Second
 	type outageFigures struct {
 		name         string
+		length       time.Duration
 		sent, failed int
 		back         time.Duration
 	}
 	var figures []outageFigures
+	var renewedAfter, renewedBeforeExpiry time.Duration
 	for round, outage := range []struct {
 		name string
 		stop func(testing.TB)
-	}{{"stopped (pg_ctl stop -m fast)", pg.Stop}, {"crashed (pg_ctl stop -m immediate)", pg.Crash}} {
+		// begin and end say when the outage begins and when the
+		// database is started again.
+		begin, end func() time.Time
+	}{
+		{"crashed (pg_ctl stop -m immediate)", pg.Crash,
+			func() time.Time { return due.Add(-3 * time.Second) }, func() time.Time { return due.Add(3 * time.Second) }},
+		{"stopped (pg_ctl stop -m fast)", pg.Stop,
+			time.Now, func() time.Time { return time.Now().Add(5 * time.Second) }},
+	} {
+		if begin := outage.begin(); time.Now().Before(begin) {
+			// Load goes on meanwhile: this is the time before the outage.
+			time.Sleep(time.Until(begin)) // a schedule, not a synchronisation
+		}
 		before := gen.Snapshot()
 		logLines := make([]int, n)
 		for i, m := range members {
 			logLines[i] = len(scanLines(m.logs.String()))
 		}
 		began := time.Now()
+		end := outage.end()
 		outage.stop(t)
 		waitStorage("unreachable storage", 5*time.Second, func(h storageHealth) bool {
 			return !h.Reachable && h.Error != "" && h.Backend == "postgres" && !h.Since.Before(began.Add(-time.Second))
 		})
 		// The outage lasts: /healthz stays 200 (waitStorage fails the
 		// test otherwise) and requests go on.
-		for time.Since(began) < outageLength {
+		for time.Now().Before(end) {
 			waitStorage("unreachable storage", time.Second, func(h storageHealth) bool { return !h.Reachable })
 			time.Sleep(100 * time.Millisecond) // the outage's length, not a synchronisation
+		}
+		if round == 0 {
+			// The renewal fell due during the outage and could not
+			// happen: every instance still serves the first leaf.
+			for i := range n {
+				if leafOf(i).SerialNumber.Cmp(first.SerialNumber) != 0 {
+					t.Fatalf("instance %d renewed its leaf while the database was down: the outage did not cover the renewal", i)
+				}
+			}
 		}
 		pg.Start(t)
 		restarted := time.Now()
 		back := waitStorage("the storage reachable again", 10*outageHealthInterval+5*time.Second, func(h storageHealth) bool {
 			return h.Reachable && h.Error == "" && h.Since.After(restarted.Add(-time.Second))
 		})
+		if round == 0 {
+			// The renewal resumes: one new leaf, issued after the
+			// database came back and before the first one expired,
+			// served by every instance.
+			var renewed *x509.Certificate
+			for i := range n {
+				for {
+					leaf := leafOf(i)
+					if leaf.SerialNumber.Cmp(first.SerialNumber) != 0 {
+						if renewed == nil {
+							renewed = leaf
+						} else if leaf.SerialNumber.Cmp(renewed.SerialNumber) != 0 {
+							t.Errorf("instance %d serves leaf %s, instance 0 %s: want the one renewal from the shared storage", i, leaf.SerialNumber, renewed.SerialNumber)
+						}
+						break
+					}
+					if time.Now().After(first.NotAfter) {
+						t.Fatalf("instance %d still serves the leaf that expired at %s, %s after the database came back",
+							i, first.NotAfter.Format(time.TimeOnly), time.Since(restarted).Round(time.Millisecond))
+					}
+					time.Sleep(50 * time.Millisecond) // polling other processes
+				}
+			}
+			renewedAfter, renewedBeforeExpiry = time.Since(restarted), time.Until(first.NotAfter)
+			if renewed.NotBefore.Before(restarted.Truncate(time.Second)) {
+				t.Errorf("the renewed leaf was issued at %s, before the database came back at %s", renewed.NotBefore, restarted)
+			}
+		}
 		during := gen.Snapshot()
-		figures = append(figures, outageFigures{outage.name, during.Sent - before.Sent, during.Failed - before.Failed, back})
+		figures = append(figures, outageFigures{outage.name, restarted.Sub(began), during.Sent - before.Sent, during.Failed - before.Failed, back})
 		if during.Sent-before.Sent < 100 {
 			t.Errorf("outage %d: only %d requests went through HAProxy: the load generator stalled", round, during.Sent-before.Sent)
 		}
@@ -241,10 +339,10 @@ func TestClusterDatabaseOutage(t *testing.T) {
 				t.Errorf("instance %d, outage %d: %d 'unreachable', %d 'still unreachable', %d 'reachable again' lines; want 1, 0, 1:\n%s",
 					i, round, down, still, up, strings.Join(lines, "\n"))
 			}
-			// The ACME retries (one a second) and their lock and storage
-			// errors account for the lines: a few dozen, not one per
-			// request.
-			if len(lines) > 100 {
+			// The failed attempts of certificate work (ACME retries every
+			// second, renewals every 500 ms here, minutes in production)
+			// account for the other lines: dozens, not one per request.
+			if len(lines) > 150 {
 				t.Errorf("instance %d wrote %d log lines during outage %d (%d requests through HAProxy):\n%s",
 					i, len(lines), round, during.Sent-before.Sent, strings.Join(lines, "\n"))
 			}
@@ -252,15 +350,14 @@ func TestClusterDatabaseOutage(t *testing.T) {
 		waitRequests(during.Sent + 200)
 	}
 
-	// Certificate work resumes: the balancers on Pebble's validation
-	// ports open, and the order for dash.test, retried once a second by
-	// every instance, now completes through the storage (its lock, the
-	// shared ACME account and challenge answers, the certificate).
+	// The ACME order resumes: the balancers on Pebble's validation ports
+	// open, and the order for dash.test, retried once a second by every
+	// instance, now completes through the storage (its lock, the shared
+	// ACME account and challenge answers, the certificate).
 	resumed := time.Now()
 	haproxytest.Start(t, haproxytest.Options{Addr: "127.0.0.1:" + strconv.Itoa(p.httpPort), Servers: plain, ProxyProtocol: true, TCPCheck: true})
 	haproxytest.Start(t, haproxytest.Options{Addr: "127.0.0.1:" + strconv.Itoa(p.tlsPort), Servers: https, ProxyProtocol: true, HealthCheck: true})
 	pebbleRoots := p.roots(t)
-	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.12")}, Timeout: 5 * time.Second}
 	serials := map[string]bool{}
 	for i, m := range members {
 		poll(t, fmt.Sprintf("instance %d to serve Pebble's certificate for dash.test after the outages", i), func() bool {
@@ -283,16 +380,13 @@ func TestClusterDatabaseOutage(t *testing.T) {
 	stopped = true
 	for _, f := range figures {
 		t.Logf("PostgreSQL %s for %s: %d requests through HAProxy meanwhile, %d failed; details showed it reachable again %s after it was started",
-			f.name, outageLength, f.sent, f.failed, f.back.Round(10*time.Millisecond))
+			f.name, f.length.Round(100*time.Millisecond), f.sent, f.failed, f.back.Round(10*time.Millisecond))
 	}
-	t.Logf("whole run: %s", total)
+	t.Logf("the renewal due during the crash: served by all %d instances %s after the database came back, %s before the old leaf expired",
+		n, renewedAfter.Round(10*time.Millisecond), renewedBeforeExpiry.Round(100*time.Millisecond))
 	t.Logf("dash.test obtained and served by all %d instances %s after the challenge ports opened", n, obtained.Round(100*time.Millisecond))
+	t.Logf("whole run: %s", total)
 	if total.Failed != 0 {
 		t.Errorf("%d of %d requests through HAProxy failed across the outages: %v", total.Failed, total.Sent, total.Errors)
-	}
-	if t.Failed() {
-		for i, m := range members {
-			t.Logf("instance %d log:\n%s", i, m.logs)
-		}
 	}
 }

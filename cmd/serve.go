@@ -456,7 +456,8 @@ func runServe(ctx context.Context, opts Options, args []string, getenv func(stri
 	if err != nil {
 		return err
 	}
-	shared, err := openServeStorage(ctx, cfg, logger)
+	outage := &afterOutage{}
+	shared, err := openServeStorage(ctx, cfg, logger, outage)
 	if err != nil {
 		return err
 	}
@@ -473,6 +474,7 @@ func runServe(ctx context.Context, opts Options, args []string, getenv func(stri
 		return stateDirError(err)
 	}
 	defer certs.Close()
+	outage.certs.Store(certs)
 	ca := certs.CA()
 	trust := "dashbox ca --state-dir " + cfg.stateDir + " > dashbox-root.crt"
 	if shared != nil {

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/caddyserver/certmagic"
 	dashstorage "github.com/dashbox/dashbox/storage"
@@ -15,16 +16,30 @@ import (
 // instance without its storage has no certificate to serve and must not
 // make its own local root, and under systemd Restart= tries again while the
 // load balancer's health check keeps clients on the other instances.
-func openServeStorage(ctx context.Context, cfg *serveConfig, logger *slog.Logger) (*dashstorage.Postgres, error) {
+func openServeStorage(ctx context.Context, cfg *serveConfig, logger *slog.Logger, outage *afterOutage) (*dashstorage.Postgres, error) {
 	if cfg.storage.url == "" {
 		return nil, nil
 	}
-	st, err := cfg.storage.open(ctx, "storage", logger)
+	st, err := cfg.storage.open(ctx, "storage", logger, outage.reachable)
 	if err != nil {
 		return nil, err
 	}
 	logger.Info("shared storage", "storage", st.String())
 	return st, nil
+}
+
+// afterOutage is what the shared storage does when its database answers
+// again after an outage: it has the certificate manager, once there is
+// one, renew at once what fell due meanwhile (certmagic alone would retry
+// only after its backoff and next check, minutes later).
+type afterOutage struct {
+	certs atomic.Pointer[dashtls.Manager]
+}
+
+func (a *afterOutage) reachable() {
+	if m := a.certs.Load(); m != nil {
+		m.CatchUp()
+	}
 }
 
 // storageDetails is the "storage" entry of /healthz?details=1: where the

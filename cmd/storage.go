@@ -62,9 +62,11 @@ func (s *storageFlags) validate(urlName string) error {
 }
 
 // open connects to the storage and creates or migrates its schema.
-func (s *storageFlags) open(ctx context.Context, urlName string, logger *slog.Logger) (*dashstorage.Postgres, error) {
+// onReachable, if not nil, is called each time the database answers again
+// after an outage.
+func (s *storageFlags) open(ctx context.Context, urlName string, logger *slog.Logger, onReachable func()) (*dashstorage.Postgres, error) {
 	st, err := dashstorage.Open(ctx, dashstorage.Config{URL: s.url, PasswordFile: s.passwordFile, Logger: logger,
-		HealthInterval: storageHealthInterval})
+		HealthInterval: storageHealthInterval, OnReachable: onReachable})
 	if err != nil {
 		return nil, forFlag("--"+urlName, err)
 	}

@@ -78,7 +78,7 @@ func runStorageMigrate(ctx context.Context, args []string, getenv func(string) s
 	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, err := to.open(ctx, "to", logger)
+	st, err := to.open(ctx, "to", logger, nil)
 	if err != nil {
 		return err
 	}
