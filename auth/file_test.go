@@ -1,33 +1,15 @@
 package auth
 
 import (
-	"bytes"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/testenv"
 )
-
-// syncBuffer is a log destination a test reads while the poller writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // eventually polls cond until it holds, failing after a generous while.
 func eventually(t *testing.T, what string, cond func() bool) {
@@ -62,7 +44,7 @@ func TestHtpasswdReloads(t *testing.T) {
 	if err := os.WriteFile(path, []byte("ann:"+testHash(t, "a")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs testenv.SyncBuffer
 	h, err := OpenHtpasswd(path, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), PollInterval: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -29,7 +29,7 @@ type challDNS struct {
 func startChallDNS(t *testing.T) *challDNS {
 	t.Helper()
 	c := &challDNS{
-		dns:  "127.0.0.1:" + strconv.Itoa(freeUDPPort(t)),
+		dns:  "127.0.0.1:" + strconv.Itoa(testenv.FreeDNSPort(t)),
 		mgmt: "127.0.0.1:" + strconv.Itoa(freePort(t)),
 	}
 	log := newLineBuffer()

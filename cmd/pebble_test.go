@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -17,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/testenv"
 
 	"github.com/dashbox/dashbox/internal/testpki"
 )
@@ -88,7 +89,7 @@ func newPebble(t *testing.T, opts pebbleOptions) *pebble {
 	p := &pebble{binDir: pebbleBinDir(t), dir: t.TempDir(), opts: opts, log: newLineBuffer()}
 	p.listen = "127.0.0.1:" + strconv.Itoa(freePort(t))
 	p.mgmt = "127.0.0.1:" + strconv.Itoa(freePort(t))
-	p.dns = "127.0.0.1:" + strconv.Itoa(freeUDPPort(t))
+	p.dns = "127.0.0.1:" + strconv.Itoa(testenv.FreeDNSPort(t))
 	p.httpPort, p.tlsPort = freePort(t), freePort(t)
 
 	p.apiCA = testpki.NewRoot(t, "Pebble API test root")
@@ -267,27 +268,6 @@ func freePort(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// freeUDPPort returns a port free on 127.0.0.1 for both UDP and TCP (a DNS
-// server listens on both).
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	for range 20 {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := pc.LocalAddr().(*net.UDPAddr).Port
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		pc.Close()
-		if err == nil {
-			ln.Close()
-			return port
-		}
-	}
-	t.Fatal("no port free for both UDP and TCP")
-	return 0
 }
 
 func writeTestFile(t *testing.T, name string, data []byte) {

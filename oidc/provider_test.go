@@ -1,7 +1,6 @@
 package oidc_test
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,10 +8,11 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/testenv"
 
 	"github.com/dashbox/dashbox/internal/oidctest"
 	"github.com/dashbox/dashbox/oidc"
@@ -26,7 +26,7 @@ type rp struct {
 	p      *oidctest.Provider
 	s      *oidc.SignIn
 	srv    *httptest.Server
-	logs   *syncBuffer
+	logs   *testenv.SyncBuffer
 	offset atomic.Int64 // how far the relying party's clock is ahead
 }
 
@@ -34,7 +34,7 @@ type rp struct {
 // cfg (Issuer, ClientID, ClientSecret, Now and Logger filled in).
 func startRP(t *testing.T, opts oidctest.Options, cfg oidc.Config) *rp {
 	t.Helper()
-	x := &rp{p: oidctest.Start(t, opts), logs: &syncBuffer{}}
+	x := &rp{p: oidctest.Start(t, opts), logs: &testenv.SyncBuffer{}}
 	cfg.Issuer, cfg.ClientID, cfg.ClientSecret = x.p.Issuer, x.p.ClientID, x.p.ClientSecret
 	cfg.Now = func() time.Time { return time.Now().Add(time.Duration(x.offset.Load())) }
 	cfg.Logger = slog.New(slog.NewJSONHandler(x.logs, nil))
@@ -145,22 +145,4 @@ func sessionCleared(resp *http.Response) bool {
 		}
 	}
 	return false
-}
-
-// syncBuffer is a bytes.Buffer the server's goroutines may log to.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dashbox/dashbox/internal/testenv"
+
 	"github.com/dashbox/dashbox/auth"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -227,7 +229,7 @@ func TestBasicAuthConcurrentGuesses(t *testing.T) {
 	for _, maxChecks := range []int{0, 200} {
 		t.Run(fmt.Sprintf("MaxChecks=%d", maxChecks), func(t *testing.T) {
 			users := realUsers(t)
-			var logs syncBuffer
+			var logs testenv.SyncBuffer
 			h := NewBasicAuth(BasicAuthConfig{Users: users, Limiter: auth.NewLimiter(auth.LimiterConfig{}),
 				Logger: slog.New(slog.NewTextHandler(&logs, nil)), MaxChecks: maxChecks})(http.NotFoundHandler())
 			start := make(chan struct{})
@@ -297,7 +299,7 @@ func TestBasicAuthBusy(t *testing.T) {
 	users := &slowUsers{fakeUsers: fakeUsers{verified: map[[2]string]bool{{"bob", "bob"}: true}},
 		started: make(chan struct{}), release: make(chan struct{})}
 	limiter := auth.NewLimiter(auth.LimiterConfig{Failures: 2})
-	var logs syncBuffer
+	var logs testenv.SyncBuffer
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	h := NewBasicAuth(BasicAuthConfig{Users: users, Limiter: limiter, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 		MaxChecks: 1, Now: func() time.Time { return now }})(http.NotFoundHandler())

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/testenv"
 )
 
 // fakeClock is a settable time source for the limiter.
@@ -236,7 +238,7 @@ func TestConnLimitClosesIdleNearCap(t *testing.T) {
 // TestConnLimitLogsRefusalsOncePerMinute: a flood gets one log line at
 // once and then one a minute, each with the number refused since the last.
 func TestConnLimitLogsRefusalsOncePerMinute(t *testing.T) {
-	var log syncBuffer
+	var log testenv.SyncBuffer
 	l, clock, _ := limitedServer(t, 1, 0, slog.New(slog.NewTextHandler(&log, nil)))
 	first := dial(t, l, "")
 	first.mustGet(t, "the one connection")
@@ -301,7 +303,7 @@ func TestAddrKey(t *testing.T) {
 // silent connections from one address past its share is reset at once and
 // logged, while a client's open connection keeps being served.
 func TestServeConnectionCap(t *testing.T) {
-	var logs syncBuffer
+	var logs testenv.SyncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 	ln, client, _ := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, r.Proto)
@@ -356,7 +358,7 @@ func TestServeWarnsAboutOpenFileLimit(t *testing.T) {
 	if _, ok := openFileLimit(); !ok {
 		t.Skip("no open-file limit here")
 	}
-	var logs syncBuffer
+	var logs testenv.SyncBuffer
 	_, _, stop := startServer(t, http.NotFoundHandler(), Config{MaxConnections: 1 << 40, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	stop()
 	if !strings.Contains(logs.String(), "open-file limit is below") {

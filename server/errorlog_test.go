@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/testenv"
 )
 
 func TestClientErrorAddr(t *testing.T) {
@@ -27,7 +29,7 @@ func TestClientErrorAddr(t *testing.T) {
 // over gets one line a minute at debug level, other clients their own line,
 // and the count of what was left out comes with the next minute.
 func TestErrorLogOncePerClientPerMinute(t *testing.T) {
-	var buf syncBuffer
+	var buf testenv.SyncBuffer
 	w := newErrorLogWriter(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	w.now = clock.now
@@ -72,7 +74,7 @@ func TestErrorLogOncePerClientPerMinute(t *testing.T) {
 // TestErrorLogTableBounded: a minute with errors from more addresses than
 // the table holds logs the first ones and counts the rest.
 func TestErrorLogTableBounded(t *testing.T) {
-	var buf syncBuffer
+	var buf testenv.SyncBuffer
 	w := newErrorLogWriter(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	w.now = clock.now

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/testenv"
 )
 
 // proxyV2 builds a v2 PROXY header for TCP over IPv4 (cmd 1) or LOCAL
@@ -35,7 +37,7 @@ func proxyV2(cmd byte, src, dst netip.AddrPort, tlvs int) []byte {
 
 // echoAddrServer serves plain HTTP on 127.0.0.1 behind a proxyListener
 // trusting trusted, answering each request with its RemoteAddr.
-func echoAddrServer(t *testing.T, trusted ...string) (addr string, log *syncBuffer) {
+func echoAddrServer(t *testing.T, trusted ...string) (addr string, log *testenv.SyncBuffer) {
 	t.Helper()
 	var prefixes []netip.Prefix
 	for _, s := range trusted {
@@ -49,7 +51,7 @@ func echoAddrServer(t *testing.T, trusted ...string) (addr string, log *syncBuff
 	if err != nil {
 		t.Fatal(err)
 	}
-	log = &syncBuffer{}
+	log = &testenv.SyncBuffer{}
 	srv := &http.Server{
 		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.RemoteAddr) }),
 		ReadHeaderTimeout: 5 * time.Second,

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -19,6 +18,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/testenv"
 )
 
 // testTLS returns a server config with a throwaway certificate for
@@ -46,19 +47,6 @@ func testTLS(t testing.TB) (server, client *tls.Config) {
 	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, NextProtos: []string{"h2", "http/1.1"}},
 		&tls.Config{RootCAs: pool}
 }
-
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // startServer serves h on free loopback ports until the test ends.
 func startServer(t *testing.T, h http.Handler, cfg Config) (*Listeners, *http.Client, func() error) {
@@ -189,7 +177,7 @@ func TestShutdownTimeoutReportsError(t *testing.T) {
 }
 
 func TestTLSHandshakeErrorsLoggedAtDebug(t *testing.T) {
-	var logs syncBuffer
+	var logs testenv.SyncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ln, _, stop := startServer(t, http.NotFoundHandler(), Config{Logger: logger})
 	// A scanner speaking plain HTTP to the TLS port, five times: one line

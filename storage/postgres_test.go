@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io/fs"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/testenv"
 
 	"github.com/dashbox/dashbox/internal/pgtest"
 )
@@ -98,24 +99,6 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log destination safe for the store's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestDatabaseOutage: while PostgreSQL is down, operations fail with an
 // error that is not fs.ErrNotExist (certmagic must not take a missing
 // database for a missing certificate), Health says unreachable, the log
@@ -125,7 +108,7 @@ func TestDatabaseOutage(t *testing.T) {
 	t.Parallel()
 	srv := pgtest.New(t)
 	url := srv.NewDatabase(t, "outage")
-	var log syncBuffer
+	var log testenv.SyncBuffer
 	reachable := make(chan struct{}, 10)
 	p, err := Open(t.Context(), Config{URL: url, LockLease: testLease, StartTimeout: -1, HealthInterval: 200 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(&log, nil)), OnReachable: func() { reachable <- struct{}{} }})

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/testenv"
 )
 
 // Without ACME, acme-tls/1 is neither offered nor answered: a handshake
@@ -69,7 +71,7 @@ func TestGetCertificateRefusesACMETLS(t *testing.T) {
 
 // newACMEManager manages dash.internal with an ACME CA nothing listens on:
 // every order fails at once and is retried an hour later.
-func newACMEManager(t *testing.T, challenges []string) (*Manager, *lockedBuffer) {
+func newACMEManager(t *testing.T, challenges []string) (*Manager, *testenv.SyncBuffer) {
 	t.Helper()
 	closed, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dashbox/dashbox/internal/testenv"
+
 	"github.com/caddyserver/certmagic"
 )
 
@@ -23,7 +25,7 @@ func TestCatchUpAfterStorageOutage(t *testing.T) {
 	// five maintenance intervals as due.
 	const life = 5 * time.Second
 	st := &flakyStorage{Storage: &certmagic.FileStorage{Path: t.TempDir()}}
-	log := &lockedBuffer{}
+	log := &testenv.SyncBuffer{}
 	m := mustNewManager(t, Config{Storage: st, Logger: slog.New(slog.NewTextHandler(log, nil)),
 		Tuning: Tuning{LocalLeafLifetime: life, RenewCheckInterval: time.Hour}}, managerOptions{hostname: noHostname})
 	srv := startTLSServer(t, "tcp4", m.TLSConfig())

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dashbox/dashbox/internal/testenv"
+
 	"github.com/caddyserver/certmagic"
 )
 
@@ -288,7 +290,7 @@ func TestTicketKeysStorageDown(t *testing.T) {
 	ctx := context.Background()
 	st := &flakyStorage{Storage: &certmagic.FileStorage{Path: t.TempDir()}}
 	st.down.Store(true)
-	log := &lockedBuffer{}
+	log := &testenv.SyncBuffer{}
 	k := newTicketKeys(ctx, st, 0, slog.New(slog.NewTextHandler(log, nil)))
 	if k.cfg.Load() == nil {
 		t.Fatal("no ticket keys while the storage is down")

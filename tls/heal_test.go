@@ -12,13 +12,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/testenv"
 )
 
 // jsonLogger returns a debug-level JSON logger writing to a buffer the test
 // reads; the buffer is shown if the test fails.
-func jsonLogger(tb testing.TB) (*lockedBuffer, *slog.Logger) {
+func jsonLogger(tb testing.TB) (*testenv.SyncBuffer, *slog.Logger) {
 	tb.Helper()
-	buf := &lockedBuffer{}
+	buf := &testenv.SyncBuffer{}
 	tb.Cleanup(func() {
 		if tb.Failed() {
 			tb.Logf("log:\n%s", buf.String())

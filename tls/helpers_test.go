@@ -1,16 +1,16 @@
 package tls
 
 import (
-	"bytes"
 	"context"
 	cryptotls "crypto/tls"
 	"crypto/x509"
 	"errors"
 	"log/slog"
 	"net"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/dashbox/dashbox/internal/testenv"
 )
 
 // testLogger returns a debug-level logger whose output is shown only if the
@@ -18,30 +18,13 @@ import (
 // from its goroutines after the test function returned.
 func testLogger(tb testing.TB) *slog.Logger {
 	tb.Helper()
-	buf := &lockedBuffer{}
+	buf := &testenv.SyncBuffer{}
 	tb.Cleanup(func() {
 		if tb.Failed() {
 			tb.Logf("log:\n%s", buf.String())
 		}
 	})
 	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // mustNewManager starts a Manager on a fresh state directory (unless cfg

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dashbox/dashbox/internal/testenv"
+
 	"go.uber.org/zap"
 )
 
@@ -83,7 +85,7 @@ func TestZapToSlog(t *testing.T) {
 
 // certmagic's own logs reach the injected logger, in the same stream.
 func TestManagerLogsThroughSlog(t *testing.T) {
-	buf := &lockedBuffer{}
+	buf := &testenv.SyncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	m := mustNewManager(t, Config{Logger: logger}, managerOptions{})
 	m.Close()

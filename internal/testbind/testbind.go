@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dashbox/dashbox/internal/testenv"
+
 	"github.com/miekg/dns"
 )
 
@@ -75,7 +77,7 @@ func Start(tb testing.TB, opts Options) *Server {
 	}
 	zone := dns.Fqdn(opts.Zone)
 	if opts.Addr == "" {
-		opts.Addr = "127.0.0.1:" + strconv.Itoa(freePort(tb))
+		opts.Addr = "127.0.0.1:" + strconv.Itoa(testenv.FreeDNSPort(tb))
 	}
 	host, port, err := net.SplitHostPort(opts.Addr)
 	if err != nil {
@@ -283,26 +285,6 @@ func writeFile(tb testing.TB, name, text string) {
 	if err := os.WriteFile(name, []byte(text), 0o600); err != nil {
 		tb.Fatal(err)
 	}
-}
-
-// freePort returns a port free on 127.0.0.1 for both UDP and TCP.
-func freePort(tb testing.TB) int {
-	tb.Helper()
-	for range 20 {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			tb.Fatal(err)
-		}
-		port := pc.LocalAddr().(*net.UDPAddr).Port
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		pc.Close()
-		if err == nil {
-			ln.Close()
-			return port
-		}
-	}
-	tb.Fatal("no port free for both UDP and TCP")
-	return 0
 }
 
 // syncBuffer is a bytes.Buffer safe for named's two output pipes and the

@@ -1,6 +1,6 @@
 // Package testenv holds helpers for tests that build their own environment,
 // such as a network namespace with nothing but loopback. It is imported only
-// from _test.go files.
+// by _test.go files and the test helpers under internal/.
 package testenv
 
 import (
