@@ -83,7 +83,7 @@ func Start(tb testing.TB, opts Options) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	dir := worldDir(tb)
+	dir := testenv.WorldDir(tb)
 	s := &Server{Addr: opts.Addr, Zone: zone, Dir: dir, log: &syncBuffer{}}
 	s.KeyFile = s.keygen(tb, "hmac-sha256", "dashbox-acme")
 	s.KeyFile512 = s.keygen(tb, "hmac-sha512", "dashbox-acme-512")
@@ -242,21 +242,6 @@ func binPath(name string) string {
 		return p
 	}
 	return filepath.Join("/usr/sbin", name)
-}
-
-// worldDir makes a temporary folder that named, running as bind, can
-// enter, removed when the test ends.
-func worldDir(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.MkdirTemp("", "dashbox-bind-")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	return dir
 }
 
 // chownBind gives dir and its files to the bind user: named writes its
