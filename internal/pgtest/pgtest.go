@@ -34,6 +34,12 @@ type Server struct {
 	// Port is the loopback TCP port it listens on.
 	Port int
 
+	// CA is the test CA of a TLS server (NewTLS), which issued its
+	// certificate and whose client certificates it trusts; nil without
+	// TLS. RootFile is CA's certificate in PEM (sslrootcert=).
+	CA       *CA
+	RootFile string
+
 	cred *syscall.Credential // postgres user's, when running as root
 
 	mu      sync.Mutex
@@ -56,7 +62,12 @@ func New(tb testing.TB) *Server {
 // Launch starts a server that the caller stops with Close: for one server
 // shared by a package's tests (started on first use, closed in TestMain).
 // Tests that stop or crash the server need one of their own (New).
-func Launch() (s *Server, err error) {
+func Launch() (*Server, error) {
+	return launch(false)
+}
+
+// launch is Launch, with TLS (NewTLS) if withTLS.
+func launch(withTLS bool) (s *Server, err error) {
 	if _, err := os.Stat(filepath.Join(BinDir, "initdb")); err != nil {
 		return nil, fmt.Errorf("PostgreSQL 15 is needed: %v (apt-get install postgresql, or make test-deps)", err)
 	}
@@ -89,12 +100,22 @@ func Launch() (s *Server, err error) {
 	if out, err := s.command("initdb", "-D", s.dataDir(), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale", "C").CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("initdb: %v\n%s", err, out)
 	}
+	if withTLS {
+		if err := s.setUpTLS(); err != nil {
+			return nil, fmt.Errorf("setting up TLS: %v", err)
+		}
+	}
 	// A free port may be taken between choosing and binding it: retry.
 	for range 5 {
 		if s.Port, err = freePort(); err != nil {
 			return nil, err
 		}
 		if err = s.start(); err == nil {
+			if withTLS {
+				if err := s.createCertUser(); err != nil {
+					return nil, fmt.Errorf("creating role %s: %v", CertUser, err)
+				}
+			}
 			return s, nil
 		}
 	}
@@ -171,7 +192,7 @@ func (s *Server) start() error {
 	if s.running {
 		return nil
 	}
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=100", s.Port, s.Dir)
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=100", s.Port, s.Dir) + s.tlsOptions()
 	out, err := s.command("pg_ctl", "-D", s.dataDir(), "-w", "-t", "60", "-l", s.logFile(), "-o", opts, "start").CombinedOutput()
 	if err != nil {
 		// pg_ctl's own message says little; the server's log says why.
