@@ -31,6 +31,17 @@ type Config struct {
 	// and PGPASSWORD.
 	PasswordFile string
 
+	// ClientCertFile, if set, is a PEM file holding the client certificate
+	// the database authenticates the user by (pg_hba.conf "hostssl ...
+	// cert"), its chain after it if any: a login with no password. It
+	// needs ClientKeyFile, and a URL whose sslmode turns TLS on
+	// (verify-full), without a certificate of its own (sslcert=).
+	ClientCertFile string
+
+	// ClientKeyFile is the PEM file holding ClientCertFile's private key,
+	// unencrypted (PKCS #8, RSA or EC).
+	ClientKeyFile string
+
 	// LockLease is how long a lock outlives its holder's last renewal: a
 	// holder that dies delays the others by at most this long. Holders
 	// renew at a quarter of it. Zero means DefaultLockLease.
@@ -150,9 +161,9 @@ func newPostgres(pool *pgxpool.Pool, cfg Config, where string) *Postgres {
 	}
 }
 
-// poolConfig reads cfg's URL and password file into the pool's
-// configuration, and returns cfg with its defaults filled in and where
-// the database is (host:port/db).
+// poolConfig reads cfg's URL, password file and client certificate into
+// the pool's configuration, and returns cfg with its defaults filled in
+// and where the database is (host:port/db).
 func poolConfig(cfg Config) (*pgxpool.Config, Config, string, error) {
 	if err := CheckURL(cfg.URL); err != nil {
 		return nil, cfg, "", err
@@ -167,6 +178,9 @@ func poolConfig(cfg Config) (*pgxpool.Config, Config, string, error) {
 			return nil, cfg, "", err
 		}
 		pc.ConnConfig.Password = pw
+	}
+	if err := setClientCert(pc, cfg); err != nil {
+		return nil, cfg, "", err
 	}
 	if pc.ConnConfig.ConnectTimeout == 0 {
 		pc.ConnConfig.ConnectTimeout = defaultConnectTimeout
@@ -242,6 +256,9 @@ func retryable(err error) bool {
 		}
 		return false
 	}
+	if _, refused := tlsRefused(err); refused {
+		return false
+	}
 	var tooNew *schemaTooNewError
 	return !errors.As(err, &tooNew)
 }
@@ -251,8 +268,10 @@ func explain(err error) string {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch {
+		case pgErr.Code == "28000" && strings.Contains(pgErr.Message, "certificate"):
+			return fmt.Sprintf("%v: %s", err, clientCertHint)
 		case pgErr.Code == "28P01" || pgErr.Code == "28000":
-			return fmt.Sprintf("%v: check the user in the storage URL and its password (password file, passfile or PGPASSWORD)", err)
+			return fmt.Sprintf("%v: check the user in the storage URL and its password (password file, passfile or PGPASSWORD) or client certificate", err)
 		case pgErr.Code == "3D000":
 			return fmt.Sprintf("%v: create the database first (createdb), or fix its name in the storage URL", err)
 		case pgErr.Code == "42501":
@@ -263,6 +282,9 @@ func explain(err error) string {
 	var tooNew *schemaTooNewError
 	if errors.As(err, &tooNew) {
 		return err.Error()
+	}
+	if what, refused := tlsRefused(err); refused {
+		return fmt.Sprintf("%v: %s", err, what)
 	}
 	return fmt.Sprintf("%v: check that PostgreSQL is running and reachable from this machine", err)
 }
