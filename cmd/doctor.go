@@ -249,11 +249,15 @@ func doctorStorage(cfg *serveConfig) *doctor.Storage {
 	if s.url == "" {
 		return nil
 	}
+	var certLabel string
+	if s.clientCert != "" {
+		certLabel = "--storage-client-cert"
+	}
 	return &doctor.Storage{
 		Where:    dashstorage.Redact(s.url),
-		URLLabel: "--storage", PasswordLabel: "--storage-password-file",
+		URLLabel: "--storage", PasswordLabel: "--storage-password-file", ClientCertLabel: certLabel,
 		Inspect: func(ctx context.Context) (doctor.StorageState, error) {
-			in, err := dashstorage.Inspect(ctx, dashstorage.Config{URL: s.url, PasswordFile: s.passwordFile}, doctorLockName)
+			in, err := dashstorage.Inspect(ctx, s.config(), doctorLockName)
 			if err != nil {
 				for _, k := range [][2]error{{dashstorage.ErrUnreachable, doctor.ErrStorageUnreachable}, {dashstorage.ErrLoginRefused, doctor.ErrStorageLoginRefused}, {dashstorage.ErrNoDatabase, doctor.ErrStorageNoDatabase}} {
 					if errors.Is(err, k[0]) {

@@ -21,12 +21,20 @@ type storageFlags struct {
 	// passwordFile is --storage-password-file: a file holding the
 	// database password alone.
 	passwordFile string
+	// clientCert and clientKey are --storage-client-cert and
+	// --storage-client-key: a client certificate and its key to log in
+	// with instead of a password (pg_hba.conf "hostssl ... cert").
+	clientCert, clientKey string
 }
 
 const (
 	storageUsage      = "shared storage `URL` of a cluster, postgres://user@host/db?sslmode=verify-full (no password in it: see --storage-password-file); empty keeps certificates in the state directory"
 	storagePassUsage  = "`file` holding the storage database's password alone (or use a libpq passfile, PGPASSFILE, or PGPASSWORD)"
 	storagePassCredID = "storage-password"
+	storageCertUsage  = "PEM `file` with a client certificate the storage database logs the --storage user in by, instead of a password (pg_hba.conf hostssl ... cert); needs --storage-client-key and TLS (sslmode=verify-full)"
+	storageKeyUsage   = "PEM `file` with the unencrypted private key of --storage-client-cert"
+	storageCertCredID = "storage-client-cert"
+	storageKeyCredID  = "storage-client-key"
 	storageReadUsage  = "read the shared storage at this `URL` (as given to serve --storage) instead of the state directory"
 )
 
@@ -34,21 +42,33 @@ const (
 func (s *storageFlags) define(fs *flag.FlagSet, urlName, urlUsage string) {
 	fs.StringVar(&s.url, urlName, "", urlUsage)
 	fs.StringVar(&s.passwordFile, "storage-password-file", "", storagePassUsage)
+	fs.StringVar(&s.clientCert, "storage-client-cert", "", storageCertUsage)
+	fs.StringVar(&s.clientKey, "storage-client-key", "", storageKeyUsage)
 }
 
-// defineServe adds the flags to serve's flag set: the password file is a
-// secret that service install loads with LoadCredential=.
+// defineServe adds the flags to serve's flag set: the password file, the
+// client certificate and its key are secrets that service install loads
+// with LoadCredential=.
 func (s *storageFlags) defineServe(fs *serveFlagSet) {
 	fs.StringVar(&s.url, "storage", "", storageUsage)
 	fs.secret(&s.passwordFile, "storage-password-file", storagePassCredID, storagePassUsage)
+	fs.secret(&s.clientCert, "storage-client-cert", storageCertCredID, storageCertUsage)
+	fs.secret(&s.clientKey, "storage-client-key", storageKeyCredID, storageKeyUsage)
 }
 
-// validate checks the flags without connecting. urlName is the flag of the
-// URL (--storage, or --to for storage migrate).
+// validate checks the flags without connecting: the URL, and the client
+// certificate's files and how they fit the URL. urlName is the flag of
+// the URL (--storage, or --to for storage migrate).
 func (s *storageFlags) validate(urlName string) error {
+	if (s.clientCert == "") != (s.clientKey == "") {
+		return usageError{"--storage-client-cert and --storage-client-key go together: give the certificate and its private key, or neither"}
+	}
 	if s.url == "" {
 		if s.passwordFile != "" {
 			return usageError{fmt.Sprintf("--storage-password-file without --%s: give the storage URL too, or drop the password file", urlName)}
+		}
+		if s.clientCert != "" {
+			return usageError{fmt.Sprintf("--storage-client-cert without --%s: give the storage URL too, or drop the client certificate", urlName)}
 		}
 		return nil
 	}
@@ -58,16 +78,41 @@ func (s *storageFlags) validate(urlName string) error {
 		}
 		return usageError{forFlag("--"+urlName, err).Error()}
 	}
-	return nil
+	return clientCertError(dashstorage.CheckClientCert(s.config()))
+}
+
+// config is the storage's configuration, without the tuning open adds.
+func (s *storageFlags) config() dashstorage.Config {
+	return dashstorage.Config{URL: s.url, PasswordFile: s.passwordFile, ClientCertFile: s.clientCert, ClientKeyFile: s.clientKey}
+}
+
+// clientCertError names the flag a client certificate error is about: the
+// key's, the certificate's, or (about the URL's TLS settings, refused
+// before anything is read: exit status 2) the certificate's too. Other
+// errors, nil included, are returned as they are.
+func clientCertError(err error) error {
+	switch {
+	case errors.Is(err, dashstorage.ErrClientKey):
+		return forFlag("--storage-client-key", err)
+	case errors.Is(err, dashstorage.ErrClientCert):
+		return forFlag("--storage-client-cert", err)
+	case errors.Is(err, dashstorage.ErrClientCertURL):
+		return usageError{forFlag("--storage-client-cert", err).Error()}
+	}
+	return err
 }
 
 // open connects to the storage and creates or migrates its schema.
 // onReachable, if not nil, is called each time the database answers again
 // after an outage.
 func (s *storageFlags) open(ctx context.Context, urlName string, logger *slog.Logger, onReachable func()) (*dashstorage.Postgres, error) {
-	st, err := dashstorage.Open(ctx, dashstorage.Config{URL: s.url, PasswordFile: s.passwordFile, Logger: logger,
-		HealthInterval: storageHealthInterval, OnReachable: onReachable})
+	cfg := s.config()
+	cfg.Logger, cfg.HealthInterval, cfg.OnReachable = logger, storageHealthInterval, onReachable
+	st, err := dashstorage.Open(ctx, cfg)
 	if err != nil {
+		if named := clientCertError(err); named != err {
+			return nil, named
+		}
 		return nil, forFlag("--"+urlName, err)
 	}
 	return st, nil

@@ -187,7 +187,8 @@ func TestStorageURLWithPassword(t *testing.T) {
 // TestServiceUnitStorage: service install carries --storage into ExecStart=
 // (its query string intact) and loads the password file with
 // LoadCredential=, so the password is in neither the unit nor the command
-// line, and the file can stay root's alone.
+// line, and the file can stay root's alone; a client certificate and its
+// key are loaded the same way, each a credential of its own.
 func TestServiceUnitStorage(t *testing.T) {
 	url := "postgres://dashbox@db.example.net:5433/dashbox?sslmode=verify-full&application_name=dash%20box"
 	out, errOut, err := runCmd(t, "service", "unit", "--storage", url, "--storage-password-file", "/etc/dashbox/storage-password")
@@ -203,6 +204,60 @@ func TestServiceUnitStorage(t *testing.T) {
 			t.Errorf("the unit lacks %s:\n%s", want, out)
 		}
 	}
+
+	// A client certificate instead of the password: each file is a
+	// credential of its own, and ExecStart= names the copies systemd
+	// makes in the credentials directory. service unit reads the files
+	// (as serve --check does), so they exist here, in $HOME: the service
+	// refuses files under /tmp, where any user may put files. Their paths
+	// in the unit are absolute even when given relative.
+	home, err := os.UserHomeDir()
+	if err != nil {
+		t.Fatalf("no home directory for a folder outside /tmp: %v", err)
+	}
+	dir, err := os.MkdirTemp(home, ".dashbox-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	ca, err := pgtest.NewCA("unit test CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpCert, tmpKey := ca.ClientCert(t, "dashbox")
+	cert, key := filepath.Join(dir, "client.crt"), filepath.Join(dir, "client.key")
+	for from, to := range map[string]string{tmpCert: cert, tmpKey: key} {
+		b, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	out, errOut, err = runCmd(t, "service", "unit", "--storage", url, "--storage-client-cert", cert, "--storage-client-key", filepath.Base(key))
+	if err != nil {
+		t.Fatalf("service unit with a client certificate: %v\n%s", err, errOut)
+	}
+	for _, want := range []string{
+		"--storage-client-cert=%d/storage-client-cert",
+		"--storage-client-key=%d/storage-client-key",
+		"\nLoadCredential=storage-client-cert:" + cert + "\n",
+		"\nLoadCredential=storage-client-key:" + key + "\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the unit lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "storage-password") {
+		t.Errorf("the unit loads a password it was not given:\n%s", out)
+	}
+	_, _, err = runCmd(t, "service", "unit", "--storage", url, "--storage-client-cert", cert)
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "go together") {
+		t.Errorf("service unit with a certificate and no key: %v", err)
+	}
+
 	_, _, err = runCmd(t, "service", "unit", "--storage", "postgres://dashbox:s3cret@db.example.net/dashbox")
 	if err == nil || !strings.Contains(err.Error(), "contains a password") {
 		t.Errorf("service unit with a password in --storage: %v", err)

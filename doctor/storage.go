@@ -29,6 +29,9 @@ type Storage struct {
 	// URLLabel and PasswordLabel name how the URL and the password are
 	// given, for fixes ("--storage").
 	URLLabel, PasswordLabel string
+	// ClientCertLabel names how the client certificate is given
+	// ("--storage-client-cert"), empty when the login is by password.
+	ClientCertLabel string
 }
 
 // StorageState is what Storage.Inspect found.
@@ -76,6 +79,8 @@ func checkStorage(ctx context.Context, cfg Config) []Result {
 		switch {
 		case errors.Is(err, ErrStorageUnreachable):
 			r.Fix = "check the host and port in " + s.URLLabel + ", that PostgreSQL runs and listens there (listen_addresses), and that this machine may connect (pg_hba.conf, firewall)"
+		case errors.Is(err, ErrStorageLoginRefused) && s.ClientCertLabel != "":
+			r.Fix = "check the user in " + s.URLLabel + ", that " + s.ClientCertLabel + " is issued to it (common name) by a CA in the server's ssl_ca_file and is current, and that pg_hba.conf lets it in from this machine (hostssl ... cert)"
 		case errors.Is(err, ErrStorageLoginRefused):
 			r.Fix = "check the user in " + s.URLLabel + " and its password in " + s.PasswordLabel + " (or the passfile, PGPASSWORD), and that pg_hba.conf lets it in from this machine"
 		case errors.Is(err, ErrStorageNoDatabase):

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -56,8 +55,6 @@ func classify(where string, err error) error {
 	err = fmt.Errorf("storage database %s: %w", where, err)
 	var pgErr *pgconn.PgError
 	switch {
-	case errors.As(err, &pgErr) && pgErr.Code == "28000" && strings.Contains(pgErr.Message, "certificate"):
-		return &kindError{ErrLoginRefused, fmt.Errorf("%w: %s", err, clientCertHint)}
 	case errors.As(err, &pgErr) && (pgErr.Code == "28P01" || pgErr.Code == "28000"):
 		return &kindError{ErrLoginRefused, err}
 	case errors.As(err, &pgErr) && pgErr.Code == "3D000":
