@@ -37,7 +37,8 @@ is free).
     machine (WARN when behind NAT or a balancer), its CAA records allow
     the CA; the CA's ACME directory answers, and the clock is within
     seconds of the CA's (its Date header)
-  with --storage: the database answers (with --storage-password-file),
+  with --storage: the database answers (with --storage-password-file or
+    --storage-client-cert),
     its schema version and tables, a lock taken and released, and its
     clock against this machine's (WARN past 10s)
   with --oidc-issuer: the provider's discovery document and signing keys

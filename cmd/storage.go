@@ -31,7 +31,7 @@ const (
 	storageUsage      = "shared storage `URL` of a cluster, postgres://user@host/db?sslmode=verify-full (no password in it: see --storage-password-file); empty keeps certificates in the state directory"
 	storagePassUsage  = "`file` holding the storage database's password alone (or use a libpq passfile, PGPASSFILE, or PGPASSWORD)"
 	storagePassCredID = "storage-password"
-	storageCertUsage  = "PEM `file` with a client certificate the storage database logs the --storage user in by, instead of a password (pg_hba.conf hostssl ... cert); needs --storage-client-key and TLS (sslmode=verify-full)"
+	storageCertUsage  = "PEM `file` with a client certificate the storage database logs the storage URL's user in by, instead of a password (pg_hba.conf hostssl ... cert); needs --storage-client-key and TLS (sslmode=verify-full)"
 	storageKeyUsage   = "PEM `file` with the unencrypted private key of --storage-client-cert"
 	storageCertCredID = "storage-client-cert"
 	storageKeyCredID  = "storage-client-key"
