@@ -78,7 +78,11 @@ func (s *storageFlags) validate(urlName string) error {
 		}
 		return usageError{forFlag("--"+urlName, err).Error()}
 	}
-	return clientCertError(dashstorage.CheckClientCert(s.config()))
+	err := dashstorage.CheckClientCert(s.config())
+	if named := clientCertError(err); named != err {
+		return named
+	}
+	return forFlag("--"+urlName, err)
 }
 
 // config is the storage's configuration, without the tuning open adds.

@@ -108,6 +108,7 @@ func TestStorageClientCert(t *testing.T) {
 		{"mismatched key", serveArgs(url, "--storage-client-cert", cert, "--storage-client-key", otherKey), 1, []string{"--storage-client-key: storage client key " + otherKey + " does not match the certificate " + cert}},
 		{"missing cert", serveArgs(url, "--storage-client-cert", cert+".missing", "--storage-client-key", key), 1, []string{"--storage-client-cert: storage client certificate: open " + cert + ".missing: no such file"}},
 		{"TLS off", serveArgs(plain, certFlags...), 2, []string{"--storage-client-cert: a client certificate needs TLS", "sslmode=disable", "sslmode=verify-full"}},
+		{"sslrootcert missing", serveArgs(strings.Replace(url, pg.RootFile, pg.RootFile+".missing", 1), certFlags...), 1, []string{"--storage: storage URL", "unable to read CA file"}},
 		{"sslcert in the URL too", serveArgs(url+"&sslcert="+cert+"&sslkey="+key, certFlags...), 2, []string{"--storage-client-cert: the storage URL names a client certificate of its own"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
