@@ -15,7 +15,8 @@ TEST_TOOLS := goaccess:goaccess setpriv:util-linux unshare:util-linux ip:iproute
 	systemd-nspawn:systemd-container debootstrap:debootstrap systemd-analyze:systemd logrotate:logrotate \
 	chromium:chromium strace:strace htpasswd:apache2-utils script:bsdutils \
 	/usr/lib/postgresql/15/bin/initdb:postgresql-15 haproxy:haproxy named:bind9 tsig-keygen:bind9-utils \
-	dig:bind9-dnsutils nsupdate:bind9-dnsutils prometheus:prometheus promtool:prometheus wrk:wrk
+	dig:bind9-dnsutils nsupdate:bind9-dnsutils prometheus:prometheus promtool:prometheus wrk:wrk \
+	nft:nftables iptables:iptables ip6tables:iptables xtables-legacy-multi:iptables
 
 .PHONY: all build generate run test test-go test-offline test-cross test-deps test-fuzz bench clean
 

@@ -233,24 +233,59 @@ func TestFirewallRules(t *testing.T) {
 	}
 }
 `
+	nftVmap := `table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		ct state vmap { invalid : drop, established : accept, related : accept }
+		iif "lo" accept
+		ip saddr 192.0.2.0/24 drop
+		tcp dport vmap { 22 : accept, 80 : drop, 443 : accept }
+	}
+}
+`
+	nftSet := `table ip fw {
+	set web {
+		type inet_service
+		elements = { 443,
+			     8443 }
+	}
+
+	chain in {
+		type filter hook input priority 0; policy accept;
+		iifname "lo" drop
+		tcp dport @web accept
+		meta l4proto tcp counter packets 3 bytes 180 reject with tcp reset
+	}
+}
+`
 	nftOnly22 := strings.Replace(nftDrop, "tcp dport { 80, 443 } accept\n", "", 1)
 	cases := []struct {
 		rules FirewallRules
 		port  int
 		open  bool
 	}{
-		{FirewallRules{"nft", nftDrop}, 443, true},
-		{FirewallRules{"nft", nftDrop}, 80, true},
-		{FirewallRules{"nft", nftOnly22}, 443, false},
-		{FirewallRules{"nft", "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t}\n}\n"}, 80, true},
-		{FirewallRules{"iptables", "-P INPUT ACCEPT\n"}, 80, true},
-		{FirewallRules{"iptables", "-P INPUT DROP\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n"}, 80, false},
-		{FirewallRules{"iptables", "-P INPUT DROP\n-A INPUT -p tcp -m multiport --dports 80,443 -j ACCEPT\n"}, 443, true},
-		{FirewallRules{"iptables", "-P INPUT ACCEPT\n-A INPUT -p tcp -m tcp --dport 8000:9000 -j ACCEPT\n-A INPUT -j REJECT --reject-with icmp-port-unreachable\n"}, 8443, true},
-		{FirewallRules{"iptables", "-P INPUT ACCEPT\n-A INPUT -j REJECT --reject-with icmp-port-unreachable\n"}, 8443, false},
-		{FirewallRules{"ufw", "Status: inactive\n"}, 80, true},
-		{FirewallRules{"ufw", "Status: active\n\nTo                         Action      From\n--                         ------      ----\n22/tcp                     ALLOW       Anywhere\n"}, 80, false},
-		{FirewallRules{"ufw", "Status: active\n\nTo                         Action      From\n--                         ------      ----\n80/tcp                     ALLOW       Anywhere\n443                        ALLOW       Anywhere\n"}, 443, true},
+		{FirewallRules{Tool: "nft", Text: nftDrop}, 443, true},
+		{FirewallRules{Tool: "nft", Text: nftDrop}, 80, true},
+		{FirewallRules{Tool: "nft", Text: nftOnly22}, 443, false},
+		{FirewallRules{Tool: "nft", Text: "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t}\n}\n"}, 80, true},
+		{FirewallRules{Tool: "iptables", Text: "-P INPUT ACCEPT\n"}, 80, true},
+		{FirewallRules{Tool: "iptables", Text: "-P INPUT DROP\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n"}, 80, false},
+		{FirewallRules{Tool: "iptables", Text: "-P INPUT DROP\n-A INPUT -p tcp -m multiport --dports 80,443 -j ACCEPT\n"}, 443, true},
+		{FirewallRules{Tool: "iptables", Text: "-P INPUT ACCEPT\n-A INPUT -p tcp -m tcp --dport 8000:9000 -j ACCEPT\n-A INPUT -j REJECT --reject-with icmp-port-unreachable\n"}, 8443, true},
+		{FirewallRules{Tool: "iptables", Text: "-P INPUT ACCEPT\n-A INPUT -j REJECT --reject-with icmp-port-unreachable\n"}, 8443, false},
+		// Read in order, as nft list ruleset and iptables -S print what the
+		// real tools load (TestFirewallRealRules checks more with the tools).
+		{FirewallRules{Tool: "nft", Text: nftVmap}, 80, false},
+		{FirewallRules{Tool: "nft", Text: nftVmap}, 443, true},
+		{FirewallRules{Tool: "nft", Text: nftVmap}, 8443, false},
+		{FirewallRules{Tool: "nft", Text: nftSet}, 443, true},
+		{FirewallRules{Tool: "nft", Text: nftSet}, 80, false},
+		{FirewallRules{Tool: "iptables", Text: "-P INPUT ACCEPT\n-A INPUT -s 192.0.2.1/32 -j DROP\n-A INPUT -i lo -j DROP\n-A INPUT -p udp -m udp --dport 80 -j DROP\n"}, 80, true},
+		{FirewallRules{Tool: "iptables", Text: "-P INPUT ACCEPT\n-A INPUT -p tcp -m tcp ! --dport 443 -j DROP\n"}, 80, false},
+		{FirewallRules{Tool: "iptables", Text: "-P INPUT ACCEPT\n-A INPUT -p tcp -m tcp ! --dport 443 -j DROP\n"}, 443, true},
+		{FirewallRules{Tool: "ufw", Text: "Status: inactive\n"}, 80, true},
+		{FirewallRules{Tool: "ufw", Text: "Status: active\n\nTo                         Action      From\n--                         ------      ----\n22/tcp                     ALLOW       Anywhere\n"}, 80, false},
+		{FirewallRules{Tool: "ufw", Text: "Status: active\n\nTo                         Action      From\n--                         ------      ----\n80/tcp                     ALLOW       Anywhere\n443                        ALLOW       Anywhere\n"}, 443, true},
 	}
 	for i, c := range cases {
 		if got := firewallOpen(c.rules, c.port); got != c.open {
@@ -259,7 +294,7 @@ func TestFirewallRules(t *testing.T) {
 	}
 	cfg := Config{HTTPSAddr: ":443", HTTPAddr: ":80"}
 	rs := checkFirewall(context.Background(), cfg, Env{Firewall: func(context.Context) []FirewallRules {
-		return []FirewallRules{{"nft", nftOnly22}}
+		return []FirewallRules{{Tool: "nft", Text: nftOnly22}}
 	}})
 	if len(rs) != 2 || rs[0].Status != Warn || !strings.Contains(rs[0].Fix, "443") {
 		t.Errorf("closed ports: %v", rs)
