@@ -12,19 +12,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dashbox/dashbox/internal/testenv"
+
 	"github.com/dashbox/dashbox/internal/haproxytest"
 )
 
-// freePortOn returns a TCP port free on the loopback address ip a moment
-// ago.
+// freePortOn returns a TCP port free on the loopback address ip, never
+// one handed out before to this test binary.
 func freePortOn(t *testing.T, ip string) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return testenv.FreePort(t, ip)
 }
 
 // TestClusterOneACMEOrder: three instances started at the same moment on

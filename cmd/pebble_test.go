@@ -259,15 +259,11 @@ func poll(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// freePort returns a TCP port free on 127.0.0.1 at the time of the call.
+// freePort returns a TCP port free on 127.0.0.1, never one handed out
+// before to this test binary.
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return testenv.FreePort(t, "127.0.0.1")
 }
 
 func writeTestFile(t *testing.T, name string, data []byte) {
