@@ -220,10 +220,7 @@ func TestServiceUnitStorage(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	ca, err := pgtest.NewCA("unit test CA")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca := pgtest.NewCA(t, "unit test CA")
 	tmpCert, tmpKey := ca.ClientCert(t, "dashbox")
 	cert, key := filepath.Join(dir, "client.crt"), filepath.Join(dir, "client.key")
 	for from, to := range map[string]string{tmpCert: cert, tmpKey: key} {

@@ -86,15 +86,12 @@ func TestClientCert(t *testing.T) {
 	}
 
 	t.Run("another CA", func(t *testing.T) {
-		other, err := pgtest.NewCA("another CA")
-		if err != nil {
-			t.Fatal(err)
-		}
+		other := pgtest.NewCA(t, "another CA")
 		c, k := other.ClientCert(t, pgtest.CertUser)
 		// crypto/tls sends no certificate the server's CA list does not
 		// accept; the server then refuses the login.
 		refused(t, Config{URL: url, ClientCertFile: c, ClientKeyFile: k}, nil, "requires a valid client certificate", "issued by a CA in the server's ssl_ca_file")
-		_, err = Inspect(t.Context(), Config{URL: url, ClientCertFile: c, ClientKeyFile: k}, "check")
+		_, err := Inspect(t.Context(), Config{URL: url, ClientCertFile: c, ClientKeyFile: k}, "check")
 		if !errors.Is(err, ErrLoginRefused) {
 			t.Errorf("Inspect with a certificate from another CA: %v; want ErrLoginRefused", err)
 		}
@@ -169,15 +166,12 @@ var flagName = regexp.MustCompile(`(^|\s)--[a-z]`)
 // TestLoadClientCertExpired: an expired client certificate is refused
 // before the database does, with its date.
 func TestLoadClientCertExpired(t *testing.T) {
-	ca, err := pgtest.NewCA("test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca := pgtest.NewCA(t, "test")
 	c, k := ca.ClientCert(t, "someone")
 	if _, err := loadClientCert(c, k, time.Now()); err != nil {
 		t.Fatalf("loadClientCert: %v", err)
 	}
-	_, err = loadClientCert(c, k, time.Now().Add(48*time.Hour))
+	_, err := loadClientCert(c, k, time.Now().Add(48*time.Hour))
 	if !errors.Is(err, ErrClientCert) || !strings.Contains(err.Error(), "expired on") {
 		t.Errorf("loadClientCert two days after: %v", err)
 	}

@@ -63,11 +63,11 @@ func New(tb testing.TB) *Server {
 // shared by a package's tests (started on first use, closed in TestMain).
 // Tests that stop or crash the server need one of their own (New).
 func Launch() (*Server, error) {
-	return launch(false)
+	return launch(nil)
 }
 
-// launch is Launch, with TLS (NewTLS) if withTLS.
-func launch(withTLS bool) (s *Server, err error) {
+// launch is Launch, with TLS (NewTLS) unless withTLS is nil.
+func launch(withTLS *serverTLS) (s *Server, err error) {
 	if _, err := os.Stat(filepath.Join(BinDir, "initdb")); err != nil {
 		return nil, fmt.Errorf("PostgreSQL 15 is needed: %v (apt-get install postgresql, or make test-deps)", err)
 	}
@@ -100,8 +100,8 @@ func launch(withTLS bool) (s *Server, err error) {
 	if out, err := s.command("initdb", "-D", s.dataDir(), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale", "C").CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("initdb: %v\n%s", err, out)
 	}
-	if withTLS {
-		if err := s.setUpTLS(); err != nil {
+	if withTLS != nil {
+		if err := s.setUpTLS(withTLS); err != nil {
 			return nil, fmt.Errorf("setting up TLS: %v", err)
 		}
 	}
@@ -111,7 +111,7 @@ func launch(withTLS bool) (s *Server, err error) {
 			return nil, err
 		}
 		if err = s.start(); err == nil {
-			if withTLS {
+			if withTLS != nil {
 				if err := s.createCertUser(); err != nil {
 					return nil, fmt.Errorf("creating role %s: %v", CertUser, err)
 				}

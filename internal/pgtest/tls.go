@@ -2,16 +2,7 @@ package pgtest
 
 import (
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -19,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dashbox/dashbox/internal/testpki"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -28,95 +20,28 @@ import (
 // is the user.
 const CertUser = "certuser"
 
-// CA is a certificate authority made for a test.
+// CA is a certificate authority made for a test, with the files a
+// PostgreSQL client needs.
 type CA struct {
-	Cert *x509.Certificate
-	Key  crypto.Signer
-	// PEM is Cert in PEM.
+	*testpki.CA
+	// PEM is the CA's certificate in PEM (sslrootcert=, ssl_ca_file).
 	PEM []byte
 }
 
 // NewCA makes a CA called name (its common name).
-func NewCA(name string) (*CA, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: name},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		return nil, err
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, err
-	}
-	return &CA{Cert: cert, Key: key, PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}, nil
-}
-
-// issue signs a leaf for commonName with the usage and addresses given,
-// and returns it and its key in PEM.
-func (ca *CA) issue(commonName string, usage x509.ExtKeyUsage, ips []net.IP, names []string) (certPEM, keyPEM []byte, err error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: commonName},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{usage},
-		IPAddresses:  ips,
-		DNSNames:     names,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, key.Public(), ca.Key)
-	if err != nil {
-		return nil, nil, err
-	}
-	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}), nil
+func NewCA(tb testing.TB, name string) *CA {
+	tb.Helper()
+	ca := testpki.NewRoot(tb, name)
+	return &CA{CA: ca, PEM: testpki.CertPEM(ca.Cert)}
 }
 
 // ClientCert issues a client certificate for the database user (its
 // common name) and writes it and its key to files in a temporary folder
-// of the test: client.crt and client.key (mode 0600).
+// of the test: cert.pem and key.pem (mode 0600).
 func (ca *CA) ClientCert(tb testing.TB, user string) (certFile, keyFile string) {
 	tb.Helper()
-	certPEM, keyPEM, err := ca.issue(user, x509.ExtKeyUsageClientAuth, nil, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	dir := tb.TempDir()
-	certFile, keyFile = filepath.Join(dir, "client.crt"), filepath.Join(dir, "client.key")
-	if err := os.WriteFile(certFile, certPEM, 0o600); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
-		tb.Fatal(err)
-	}
+	certFile, keyFile, _ = ca.WritePair(tb, tb.TempDir(), testpki.Leaf{Names: []string{user}, Client: true})
 	return certFile, keyFile
-}
-
-func serial() *big.Int {
-	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
-	if err != nil {
-		panic(err)
-	}
-	return n
 }
 
 // NewTLS is New with TLS: the server (ssl=on) has a certificate for
@@ -126,7 +51,9 @@ func serial() *big.Int {
 // postgres user keeps its trust login, with or without TLS.
 func NewTLS(tb testing.TB) *Server {
 	tb.Helper()
-	s, err := launch(true)
+	ca := NewCA(tb, "dashbox pgtest CA")
+	certPEM, keyPEM, _ := ca.Issue(tb, testpki.Leaf{Names: []string{"127.0.0.1", "localhost"}})
+	s, err := launch(&serverTLS{ca: ca, certPEM: certPEM, keyPEM: keyPEM})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -134,18 +61,18 @@ func NewTLS(tb testing.TB) *Server {
 	return s
 }
 
+// serverTLS is what a TLS server (NewTLS) is given: its CA, and its
+// certificate and key in PEM.
+type serverTLS struct {
+	ca              *CA
+	certPEM, keyPEM []byte
+}
+
 // setUpTLS writes the server's certificate, key and CA into its folder and
 // puts the certificate login first in pg_hba.conf (the first line that
 // matches decides). It runs between initdb and the first start.
-func (s *Server) setUpTLS() error {
-	ca, err := NewCA("dashbox pgtest CA")
-	if err != nil {
-		return err
-	}
-	certPEM, keyPEM, err := ca.issue("127.0.0.1", x509.ExtKeyUsageServerAuth, []net.IP{net.IPv4(127, 0, 0, 1)}, []string{"localhost"})
-	if err != nil {
-		return err
-	}
+func (s *Server) setUpTLS(t *serverTLS) error {
+	ca, certPEM, keyPEM := t.ca, t.certPEM, t.keyPEM
 	s.CA, s.RootFile = ca, filepath.Join(s.Dir, "root.crt")
 	files := []struct {
 		name string

@@ -66,7 +66,7 @@ func (ca *CA) Pool() *x509.CertPool {
 	return p
 }
 
-// Leaf describes a server certificate a CA issues.
+// Leaf describes a certificate a CA issues: a server's, or a client's.
 type Leaf struct {
 	// Names are the certificate's DNS names and IP addresses; the first is
 	// also its subject's common name. There must be at least one.
@@ -74,9 +74,13 @@ type Leaf struct {
 	// NotBefore and NotAfter bound its validity; zero means an hour ago
 	// and in 12 hours.
 	NotBefore, NotAfter time.Time
+	// Client makes it a client certificate (extended key usage
+	// clientAuth), which servers such as PostgreSQL take as a login for
+	// the user in its common name.
+	Client bool
 }
 
-// Issue signs a server certificate as spec says. It returns the chain a
+// Issue signs a certificate as spec says. It returns the chain a
 // server sends (PEM: the leaf, then the intermediates, without the root),
 // the leaf's private key (PKCS #8 PEM) and the leaf.
 func (ca *CA) Issue(tb testing.TB, spec Leaf) (chainPEM, keyPEM []byte, leaf *x509.Certificate) {
@@ -94,6 +98,9 @@ func (ca *CA) Issue(tb testing.TB, spec Leaf) (chainPEM, keyPEM []byte, leaf *x5
 		NotAfter:    spec.NotAfter,
 		KeyUsage:    x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	if spec.Client {
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
 	}
 	for _, n := range spec.Names {
 		if ip := net.ParseIP(n); ip != nil {
