@@ -11,7 +11,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -124,20 +123,7 @@ func healthDetails(client *http.Client, addr string) (int, string, storageHealth
 func TestClusterDatabaseOutage(t *testing.T) {
 	pg := pgtest.New(t)
 	url := pg.NewDatabase(t, "outage")
-	var mu sync.Mutex
-	dirs := map[int]string{}
-	st := clusterStore{
-		stateDir: func(i int) string {
-			mu.Lock()
-			defer mu.Unlock()
-			if dirs[i] == "" {
-				dirs[i] = t.TempDir()
-			}
-			return dirs[i]
-		},
-		args:   []string{"--storage", url},
-		caArgs: []string{"--storage", url},
-	}
+	st := postgresStore(t, url)
 
 	// Pebble validates on ports where no balancer listens until the
 	// outages are over: until then, every order fails.

@@ -55,22 +55,27 @@ var clusterStores = []struct {
 		return clusterStore{stateDir: func(int) string { return dir }, caArgs: []string{"--state-dir", dir}}
 	}},
 	{"postgres", func(t *testing.T) clusterStore {
-		url := pgtest.New(t).NewDatabase(t, "cluster")
-		dirs := map[int]string{}
-		var mu sync.Mutex
-		return clusterStore{
-			stateDir: func(i int) string {
-				mu.Lock()
-				defer mu.Unlock()
-				if dirs[i] == "" {
-					dirs[i] = t.TempDir()
-				}
-				return dirs[i]
-			},
-			args:   []string{"--storage", url},
-			caArgs: []string{"--storage", url},
-		}
+		return postgresStore(t, pgtest.New(t).NewDatabase(t, "cluster"))
 	}},
+}
+
+// postgresStore shares the database at url; each instance has a state
+// directory of its own.
+func postgresStore(t *testing.T, url string) clusterStore {
+	var mu sync.Mutex
+	dirs := map[int]string{}
+	return clusterStore{
+		stateDir: func(i int) string {
+			mu.Lock()
+			defer mu.Unlock()
+			if dirs[i] == "" {
+				dirs[i] = t.TempDir()
+			}
+			return dirs[i]
+		},
+		args:   []string{"--storage", url},
+		caArgs: []string{"--storage", url},
+	}
 }
 
 // forEachClusterStore runs test once per cluster storage.
