@@ -514,16 +514,7 @@ func TestPasswdTerminal(t *testing.T) {
 // folder is in $HOME, since the service refuses files under /tmp, where any
 // user may put files.
 func TestServiceUnitAuthFile(t *testing.T) {
-	home, err := os.UserHomeDir()
-	if err != nil {
-		t.Skip("no home directory for a folder outside /tmp")
-	}
-	dir, err := os.MkdirTemp(home, ".dashbox-test-")
-	if err != nil {
-		t.Skip(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	t.Chdir(dir)
+	dir := homeTempDir(t)
 	writeHtpasswd(t, "htpasswd", "ann", "x")
 	var out, errOut bytes.Buffer
 	if err := run(context.Background(), []string{"dashbox", "service", "unit", "--auth-file", "htpasswd", "--allow=10.0.0.0/8"}, noEnv, &out, &errOut); err != nil {

@@ -21,16 +21,7 @@ import (
 // flags configure serve as they were given. The folder is in $HOME: the
 // service refuses files under /tmp, where any user may put files.
 func TestServiceUnitSingleSignOn(t *testing.T) {
-	home, err := os.UserHomeDir()
-	if err != nil {
-		t.Fatalf("no home directory for a folder outside /tmp: %v", err)
-	}
-	dir, err := os.MkdirTemp(home, ".dashbox-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	t.Chdir(dir)
+	dir := homeTempDir(t)
 	const secret = "s3cr3t-client-secret-value"
 	if err := os.WriteFile("client-secret", []byte(secret+"\n"), 0o600); err != nil {
 		t.Fatal(err)

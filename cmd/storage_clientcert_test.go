@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/dashbox/dashbox/internal/pgtest"
-	dashtls "github.com/dashbox/dashbox/tls"
 )
 
 // TestStorageClientCert: on a real PostgreSQL 15 that lets the user in by
@@ -66,13 +65,7 @@ func TestStorageClientCert(t *testing.T) {
 	})
 
 	t.Run("migrate, certs, ca", func(t *testing.T) {
-		dir := t.TempDir()
-		m, err := dashtls.New(t.Context(), dashtls.Config{StateDir: dir, Domains: []string{"dash.example.test"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		fingerprint := m.CA().Fingerprint()
-		m.Close()
+		dir, fingerprint := localCAStateDir(t)
 		out, errOut, err := runCmd(t, append([]string{"storage", "migrate", "--from", dir, "--to", url}, certFlags...)...)
 		if err != nil || !strings.Contains(out, fingerprint) {
 			t.Fatalf("storage migrate with a client certificate: %v\n%s%s", err, out, errOut)

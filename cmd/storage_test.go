@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dashbox/dashbox/internal/pgtest"
+	"github.com/dashbox/dashbox/internal/testpki"
 	dashstorage "github.com/dashbox/dashbox/storage"
 	dashtls "github.com/dashbox/dashbox/tls"
 )
@@ -54,13 +55,7 @@ func serialsIn(t *testing.T, dir string) map[string]string {
 // shows them, a second run copies nothing, and a storage holding another
 // root is refused without a write.
 func TestStorageMigrate(t *testing.T) {
-	dir := t.TempDir()
-	m, err := dashtls.New(t.Context(), dashtls.Config{StateDir: dir, Domains: []string{"dash.example.test"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fingerprint := m.CA().Fingerprint()
-	m.Close()
+	dir, fingerprint := localCAStateDir(t)
 	serials := serialsIn(t, dir)
 	if len(serials) == 0 || serials["localhost"] == "" {
 		t.Fatalf("the state directory holds no local certificates: %v", serials)
@@ -211,28 +206,9 @@ func TestServiceUnitStorage(t *testing.T) {
 	// (as serve --check does), so they exist here, in $HOME: the service
 	// refuses files under /tmp, where any user may put files. Their paths
 	// in the unit are absolute even when given relative.
-	home, err := os.UserHomeDir()
-	if err != nil {
-		t.Fatalf("no home directory for a folder outside /tmp: %v", err)
-	}
-	dir, err := os.MkdirTemp(home, ".dashbox-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := homeTempDir(t)
 	ca := pgtest.NewCA(t, "unit test CA")
-	tmpCert, tmpKey := ca.ClientCert(t, "dashbox")
-	cert, key := filepath.Join(dir, "client.crt"), filepath.Join(dir, "client.key")
-	for from, to := range map[string]string{tmpCert: cert, tmpKey: key} {
-		b, err := os.ReadFile(from)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(to, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Chdir(dir)
+	cert, key, _ := ca.WritePair(t, dir, testpki.Leaf{Names: []string{"dashbox"}, Client: true})
 	out, errOut, err = runCmd(t, "service", "unit", "--storage", url, "--storage-client-cert", cert, "--storage-client-key", filepath.Base(key))
 	if err != nil {
 		t.Fatalf("service unit with a client certificate: %v\n%s", err, errOut)
@@ -263,4 +239,36 @@ func TestServiceUnitStorage(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "without --storage") {
 		t.Errorf("service unit with a password file and no --storage: %v", err)
 	}
+}
+
+// homeTempDir makes a folder in $HOME, removed when the test ends, and
+// makes it the working directory: the service refuses files under /tmp,
+// where any user may put files.
+func homeTempDir(t *testing.T) string {
+	t.Helper()
+	home, err := os.UserHomeDir()
+	if err != nil {
+		t.Fatalf("no home directory for a folder outside /tmp: %v", err)
+	}
+	dir, err := os.MkdirTemp(home, ".dashbox-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	t.Chdir(dir)
+	return dir
+}
+
+// localCAStateDir makes a state directory in which the local CA issued a
+// certificate for dash.example.test, and returns it and the root's
+// fingerprint.
+func localCAStateDir(t *testing.T) (dir, fingerprint string) {
+	t.Helper()
+	dir = t.TempDir()
+	m, err := dashtls.New(t.Context(), dashtls.Config{StateDir: dir, Domains: []string{"dash.example.test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	return dir, m.CA().Fingerprint()
 }
